@@ -1,0 +1,156 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MikroORM, type Options } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import pg from 'pg';
+import { entities } from './entities.ts';
+import { migrationsList } from '../migrations/index.ts';
+
+/** Arbitrary constant key for the advisory lock that serialises migrations across nodes. */
+const MIGRATION_LOCK_KEY = 7_284_301_912;
+
+export interface DatabaseOptions {
+	/** postgres://… ; when absent an embedded PGlite database lives under `dataDir`. */
+	databaseUrl?: string;
+	dataDir: string;
+	/** Apply pending migrations while holding the advisory lock. */
+	migrate?: boolean;
+	debug?: boolean;
+}
+
+export interface Database {
+	orm: MikroORM;
+	/** Where the ORM connects: a postgres URL or the embedded socket. */
+	connection: pg.ClientConfig;
+	embedded: boolean;
+	isReady(): Promise<boolean>;
+	close(): Promise<void>;
+}
+
+export function ormConfig(connection: pg.ClientConfig, debug = false): Options {
+	return {
+		entities,
+		extensions: [Migrator],
+		clientUrl: connection.connectionString,
+		host: connection.host,
+		port: connection.port,
+		user: connection.user,
+		password: typeof connection.password === 'string' ? connection.password : undefined,
+		dbName: connection.database,
+		pool: { min: 0, max: Number(process.env.DATABASE_POOL_MAX ?? 10) },
+		debug,
+		ensureDatabase: false,
+		migrations: {
+			migrationsList,
+			path: path.dirname(fileURLToPath(import.meta.resolve('../migrations/index.ts'))),
+			snapshotName: '.snapshot',
+			emit: 'ts',
+			snapshotOnMigrate: false,
+		},
+	};
+}
+
+/** Opens the database: PostgreSQL from a URL, or embedded PGlite served over a local Unix socket. */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+	const embedded = options.databaseUrl ? undefined : await startEmbedded(options.dataDir);
+	const connection: pg.ClientConfig = embedded?.connection ?? { connectionString: options.databaseUrl };
+	let orm: MikroORM;
+	try {
+		orm = await MikroORM.init(ormConfig(connection, options.debug));
+		if (options.migrate !== false) await migrateUnderLock(orm, connection);
+	} catch (err) {
+		await embedded?.stop();
+		throw err;
+	}
+	return {
+		orm,
+		connection,
+		embedded: Boolean(embedded),
+		async isReady() {
+			try {
+				await orm.em.getConnection().execute('select 1');
+				return true;
+			} catch {
+				return false;
+			}
+		},
+		async close() {
+			await orm.close(true);
+			await embedded?.stop();
+		},
+	};
+}
+
+/**
+ * Applies pending migrations holding a session-level advisory lock on a dedicated connection,
+ * so any number of nodes may start at once: one migrates, the others wait and find nothing to do.
+ */
+export async function migrateUnderLock(orm: MikroORM, connection: pg.ClientConfig): Promise<string[]> {
+	const client = new pg.Client(connection);
+	await client.connect();
+	try {
+		await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+		const applied = await orm.migrator.up();
+		return applied.map(m => m.name);
+	} finally {
+		await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+		await client.end();
+	}
+}
+
+interface Embedded {
+	connection: pg.ClientConfig;
+	stop(): Promise<void>;
+}
+
+/**
+ * PGlite in this process, reached through pglite-socket on a Unix socket in the data directory,
+ * so the ORM uses exactly the `pg` code path it uses against a real server (see BENCHMARKS.md).
+ * A pid file keeps a second process from opening the same data directory.
+ */
+async function startEmbedded(dataDir: string): Promise<Embedded> {
+	const { PGlite } = await import('@electric-sql/pglite');
+	const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
+	fs.mkdirSync(dataDir, { recursive: true });
+	const pidFile = path.join(dataDir, 'fleetcast.pid');
+	claimPidFile(pidFile);
+	const socketDir = path.join(dataDir, 'run');
+	fs.mkdirSync(socketDir, { recursive: true });
+	const socketPath = path.join(socketDir, '.s.PGSQL.5432');
+	fs.rmSync(socketPath, { force: true });
+	const db = await PGlite.create(path.join(dataDir, 'pg'));
+	const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 64 });
+	await server.start();
+	return {
+		connection: { host: socketDir, port: 5432, user: 'postgres', database: 'postgres' },
+		async stop() {
+			await server.stop();
+			await db.close();
+			fs.rmSync(pidFile, { force: true });
+		},
+	};
+}
+
+function claimPidFile(pidFile: string): void {
+	try {
+		fs.writeFileSync(pidFile, String(process.pid), { flag: 'wx' });
+		return;
+	} catch (err) {
+		if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+	}
+	const owner = Number(fs.readFileSync(pidFile, 'utf8'));
+	if (owner && owner !== process.pid && isAlive(owner)) {
+		throw new Error(`The embedded database in ${path.dirname(pidFile)} is in use by process ${owner}. Stop it or set DATA_DIR to another folder.`);
+	}
+	fs.writeFileSync(pidFile, String(process.pid));
+}
+
+function isAlive(pid: number): boolean {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch (err) {
+		return (err as NodeJS.ErrnoException).code === 'EPERM';
+	}
+}

@@ -1,0 +1,64 @@
+import path from 'node:path';
+
+/**
+ * Every setting Fleetcast reads from the environment, parsed once. The README's configuration
+ * table lists the same names; keep the two in step.
+ */
+export interface Env {
+	port: number;
+	host: string;
+	nodeId: string | undefined;
+	namespace: string;
+	transporter: string | undefined;
+	databaseUrl: string | undefined;
+	dataDir: string;
+	redisUrl: string | undefined;
+	logLevel: string;
+	logFormat: 'text' | 'json';
+	tracing: boolean;
+	services: string[] | undefined;
+	bodyLimitBytes: number;
+	sessionTtlDays: number;
+	cookieSecure: boolean | undefined;
+	webDist: string;
+}
+
+function int(name: string, fallback: number): number {
+	const raw = process.env[name];
+	if (raw === undefined || raw === '') return fallback;
+	const value = Number(raw);
+	if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+	return value;
+}
+
+function flag(name: string): boolean | undefined {
+	const raw = process.env[name];
+	if (raw === undefined || raw === '') return undefined;
+	return raw === '1' || raw.toLowerCase() === 'true';
+}
+
+function text(name: string): string | undefined {
+	const raw = process.env[name];
+	return raw === undefined || raw === '' ? undefined : raw;
+}
+
+export function readEnv(): Env {
+	return {
+		port: int('PORT', 3000),
+		host: text('HOST') ?? '0.0.0.0',
+		nodeId: text('NODE_ID'),
+		namespace: text('NAMESPACE') ?? 'fleetcast',
+		transporter: text('TRANSPORTER'),
+		databaseUrl: text('DATABASE_URL'),
+		dataDir: path.resolve(text('DATA_DIR') ?? 'data'),
+		redisUrl: text('REDIS_URL'),
+		logLevel: text('LOG_LEVEL') ?? 'info',
+		logFormat: text('LOG_FORMAT') === 'json' ? 'json' : 'text',
+		tracing: flag('TRACING') ?? false,
+		services: text('SERVICES')?.split(',').map(s => s.trim()).filter(Boolean),
+		bodyLimitBytes: int('BODY_LIMIT_BYTES', 1024 * 1024),
+		sessionTtlDays: int('SESSION_TTL_DAYS', 30),
+		cookieSecure: flag('COOKIE_SECURE'),
+		webDist: path.resolve(text('WEB_DIST') ?? 'web/dist'),
+	};
+}

@@ -1,0 +1,35 @@
+import type { BrokerOptions } from 'moleculer';
+import { AuthMiddleware } from './mixins/auth.middleware.ts';
+import { readEnv } from './mixins/env.ts';
+import { PrometheusText } from './mixins/metrics.ts';
+import { OrmMiddleware } from './mixins/orm.middleware.ts';
+
+/**
+ * One process by default (local broker, embedded PGlite, memory cacher). TRANSPORTER, DATABASE_URL
+ * and REDIS_URL switch each part to its real server; see the configuration table in README.md.
+ */
+export function brokerConfig(env = readEnv()): BrokerOptions {
+	return {
+		namespace: env.namespace,
+		nodeID: env.nodeId,
+		transporter: env.transporter ? { type: 'NATS', options: { url: env.transporter } } : null,
+		cacher: env.redisUrl
+			? { type: 'Redis', options: { redis: env.redisUrl as never, redlock: false as never, prefix: `${env.namespace}-cache`, ttl: 300 } }
+			: { type: 'Memory', options: { ttl: 300 } },
+		serializer: 'JSON',
+		logger: {
+			type: 'Console',
+			options: { level: env.logLevel, formatter: env.logFormat === 'json' ? 'json' : 'short', colors: env.logFormat !== 'json' },
+		},
+		requestTimeout: 30_000,
+		// Finish requests in flight before the broker stops (SIGTERM/SIGINT).
+		tracking: { enabled: true, shutdownTimeout: 10_000 },
+		registry: { strategy: 'RoundRobin', preferLocal: true },
+		metrics: { enabled: true, reporter: [new PrometheusText() as never] },
+		tracing: { enabled: env.tracing, exporter: 'Console' },
+		validator: true,
+		middlewares: [OrmMiddleware({ databaseUrl: env.databaseUrl, dataDir: env.dataDir }), AuthMiddleware()],
+	};
+}
+
+export default brokerConfig();

@@ -1,0 +1,284 @@
+import { App, us_listen_socket_close, us_socket_local_port, type HttpResponse, type TemplatedApp, type us_listen_socket } from 'uws-pack';
+import type { Context } from 'moleculer';
+import type { FleetServiceSchema } from '../../mixins/service-schema.ts';
+import type { CallerMeta } from '../../mixins/auth.middleware.ts';
+import { readEnv } from '../../mixins/env.ts';
+import { PrometheusText } from '../../mixins/metrics.ts';
+import { databaseOf } from '../../mixins/orm.middleware.ts';
+import type { Authentication } from '../users/users.params.ts';
+import * as UserEvents from '../users/users.events.ts';
+import { CredentialCache, type CredentialKind } from './credentials.ts';
+import { HttpError, toHttpError } from './errors.ts';
+import { errorReply, json, parseCookies, parseQuery, readBody, readRequest, ResponseState, send, type RequestInfo } from './http.ts';
+import { Router, routesFrom, type RouteMatch } from './routes.ts';
+import { Sockets, userTopic } from './sockets.ts';
+import { StaticFiles } from './static-files.ts';
+
+export const SESSION_COOKIE = 'fc_session';
+
+/** Domain events pushed to the browsers of the user named in the payload's `userId`. */
+export const BROWSER_EVENTS = [UserEvents.USER_SETTINGS_CHANGED];
+
+interface Settings {
+	port: number;
+	host: string;
+	bodyLimitBytes: number;
+	cookieSecure?: boolean;
+	webDist: string;
+	wsMaxBackpressure: number;
+}
+
+interface Locals {
+	app: TemplatedApp;
+	listenSocket?: us_listen_socket;
+	/** The port actually bound (differs from settings.port when that is 0). */
+	port: number;
+	router: Router;
+	credentials: CredentialCache;
+	sockets: Sockets;
+	files: StaticFiles;
+}
+
+interface Methods {
+	handle(res: HttpResponse, info: RequestInfo, state: ResponseState): Promise<void>;
+	callAction(info: RequestInfo, state: ResponseState, match: RouteMatch): Promise<void>;
+	authenticate(info: RequestInfo): Promise<Authentication | null>;
+	refreshRoutes(): void;
+	publish(userId: unknown, type: string, payload: unknown): void;
+	metricsText(): string;
+}
+
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const API_HEADERS = { 'X-Content-Type-Options': 'nosniff' };
+const PAGE_HEADERS = {
+	'Content-Security-Policy': "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+	'Referrer-Policy': 'same-origin',
+	'X-Frame-Options': 'DENY',
+};
+
+function credentialOf(info: RequestInfo): { kind: CredentialKind; secret: string } | undefined {
+	const bearer = /^Bearer\s+(\S+)$/i.exec(info.headers.authorization ?? '')?.[1];
+	if (bearer) return { kind: 'token', secret: bearer };
+	const cookie = parseCookies(info.headers.cookie)[SESSION_COOKIE];
+	return cookie ? { kind: 'session', secret: cookie } : undefined;
+}
+
+function sameOrigin(info: RequestInfo): boolean {
+	const origin = info.headers.origin;
+	if (!origin) return true;
+	try {
+		return new URL(origin).host === info.headers.host;
+	} catch {
+		return false;
+	}
+}
+
+function isHttps(info: RequestInfo, forced: boolean | undefined): boolean {
+	return forced ?? info.headers['x-forwarded-proto'] === 'https';
+}
+
+function sessionCookie(value: string, maxAgeSeconds: number, secure: boolean): string {
+	return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAgeSeconds}${secure ? '; Secure' : ''}`;
+}
+
+/**
+ * HTTP and WebSocket edge on uWebSockets.js: REST under /api mapped to actions that declare
+ * `rest`, `/ws` for live events, health, metrics and the built SPA. No business logic here.
+ */
+const GatewayService: FleetServiceSchema<Settings, Methods, Locals> = {
+	name: 'gateway',
+
+	settings: (() => {
+		const env = readEnv();
+		return {
+			port: env.port,
+			host: env.host,
+			bodyLimitBytes: env.bodyLimitBytes,
+			cookieSecure: env.cookieSecure,
+			webDist: env.webDist,
+			wsMaxBackpressure: 1024 * 1024,
+		};
+	})(),
+
+	events: {
+		...Object.fromEntries(
+			BROWSER_EVENTS.map(name => [
+				name,
+				function forward(this: Locals & Methods, ctx: Context<{ userId?: unknown }>) {
+					this.publish(ctx.params?.userId, name, ctx.params);
+				},
+			]),
+		),
+		[UserEvents.USER_SESSION_ENDED](ctx: Context<UserEvents.UserSessionEnded>) {
+			this.credentials.forget('session', ctx.params.sessionHash);
+			this.sockets.closeWhere(ctx.params.userId, s => s.sessionHash === ctx.params.sessionHash);
+		},
+		[UserEvents.USER_TOKEN_REVOKED](ctx: Context<UserEvents.UserTokenRevoked>) {
+			this.credentials.forget('token', ctx.params.tokenHash);
+			this.sockets.closeWhere(ctx.params.userId, s => s.tokenHash === ctx.params.tokenHash);
+		},
+		'$services.changed'() {
+			this.refreshRoutes();
+		},
+	},
+
+	methods: {
+		async handle(res, info, state) {
+			const { path, method } = info;
+			try {
+				if (path === '/healthz') return send(state, json(200, { status: 'ok', node: this.broker.nodeID }));
+				if (path === '/readyz') {
+					const ready = this.broker.started && (await databaseOf(this.broker).isReady());
+					return send(state, json(ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', node: this.broker.nodeID }));
+				}
+				if (path === '/metrics') {
+					return send(state, { status: 200, body: this.metricsText(), headers: { 'Content-Type': 'text/plain; version=0.0.4' } });
+				}
+				if (path === '/api' || path.startsWith('/api/')) {
+					const match = this.router.match(method, path);
+					if (!match) throw new HttpError(404, 'NOT_FOUND', `No API route ${method} ${path}.`);
+					if ('allowed' in match) throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed here; use ${match.allowed.join(' or ')}.`, undefined, { Allow: match.allowed.join(', ') });
+					return await this.callAction(info, state, match);
+				}
+				if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'Pages are read with GET.');
+				const reply = this.files.reply(path, info.headers);
+				send(state, { ...reply, headers: { ...reply.headers, ...PAGE_HEADERS } });
+			} catch (err) {
+				const httpError = toHttpError(err);
+				if (httpError.status >= 500 && httpError.status !== 503) this.logger.error(`${method} ${path} failed:`, err);
+				// A refused body may still be arriving: close rather than read the rest.
+				send(state, errorReply(httpError, httpError.status === 413));
+			}
+		},
+
+		async callAction(info, state, { route, params: pathParams }) {
+			if (state.res && BODY_METHODS.has(info.method)) {
+				const declared = Number(info.headers['content-length'] ?? 0);
+				if (declared > this.settings.bodyLimitBytes) {
+					throw new HttpError(413, 'BODY_TOO_LARGE', `The request body is over the ${this.settings.bodyLimitBytes}-byte limit.`);
+				}
+			}
+			// Start reading the body before any await: uWS drops data that arrives with no reader.
+			const body = BODY_METHODS.has(info.method) ? readBody(state, this.settings.bodyLimitBytes) : undefined;
+			body?.catch(() => undefined);
+			const credential = credentialOf(info);
+			const auth = await this.authenticate(info);
+			if (route.auth === 'user' && !auth) {
+				throw new HttpError(401, 'UNAUTHENTICATED', credential?.kind === 'token' ? 'This API token is invalid, expired or revoked.' : 'Sign in first.');
+			}
+			if (credential?.kind === 'session' && BODY_METHODS.has(info.method) && !sameOrigin(info)) {
+				throw new HttpError(403, 'CROSS_ORIGIN', 'Requests from other sites are refused.');
+			}
+			let params: Record<string, unknown> = parseQuery(info.query);
+			if (body) {
+				const raw = await body;
+				if (raw.length > 0) {
+					if (!/^application\/json\b/i.test(info.headers['content-type'] ?? '')) {
+						throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json.');
+					}
+					let parsed: unknown;
+					try {
+						parsed = JSON.parse(raw.toString('utf8'));
+					} catch {
+						throw new HttpError(400, 'BAD_JSON', 'The request body is not valid JSON.');
+					}
+					if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+						throw new HttpError(400, 'BAD_JSON', 'The request body must be a JSON object.');
+					}
+					params = parsed as Record<string, unknown>;
+				}
+			}
+			Object.assign(params, pathParams);
+			const meta: CallerMeta & { $statusCode?: number; $session?: { token: string; expiresAt: string } | null } = {
+				user: auth ? { id: auth.userId } : undefined,
+				sessionHash: auth?.sessionHash,
+				ip: info.ip,
+				userAgent: info.headers['user-agent'],
+			};
+			const result = await this.broker.call(route.action, params, { meta });
+			const headers: Record<string, string> = { ...API_HEADERS };
+			if (meta.$session !== undefined) {
+				const secure = isHttps(info, this.settings.cookieSecure);
+				headers['Set-Cookie'] = meta.$session
+					? sessionCookie(meta.$session.token, Math.floor((Date.parse(meta.$session.expiresAt) - Date.now()) / 1000), secure)
+					: sessionCookie('', 0, secure);
+			}
+			const status = meta.$statusCode ?? 200;
+			send(state, status === 204 ? { status, headers } : json(status, result, headers));
+		},
+
+		authenticate(info) {
+			const credential = credentialOf(info);
+			if (!credential) return Promise.resolve(null);
+			return this.credentials.lookup(credential.kind, credential.secret);
+		},
+
+		refreshRoutes() {
+			const actions = this.broker.registry.getActionList({ onlyAvailable: true, skipInternal: true, withEndpoints: false }) as never;
+			try {
+				this.router.replace(routesFrom(actions));
+			} catch (err) {
+				this.logger.error('Could not build the API routes:', err);
+			}
+		},
+
+		publish(userId, type, payload) {
+			if (typeof userId !== 'string' || !userId) {
+				this.logger.warn(`Event ${type} has no userId; not delivered to browsers.`);
+				return;
+			}
+			this.app.publish(userTopic(userId), JSON.stringify({ type, payload }));
+		},
+
+		metricsText() {
+			const reporters = (this.broker.metrics as unknown as { reporter?: unknown[] }).reporter ?? [];
+			const prometheus = reporters.find((r): r is PrometheusText => r instanceof PrometheusText);
+			return prometheus ? prometheus.text() : '';
+		},
+	},
+
+	created() {
+		this.router = new Router();
+		this.files = new StaticFiles(this.settings.webDist);
+		this.credentials = new CredentialCache(async (kind, secret) =>
+			this.broker.call<Authentication | null, { sessionToken?: string; apiToken?: string }>(
+				'users.authenticate',
+				kind === 'session' ? { sessionToken: secret } : { apiToken: secret },
+			),
+		);
+		this.sockets = new Sockets({
+			authenticate: info => this.authenticate(info),
+			onError: err => this.logger.error('WebSocket upgrade failed:', err),
+			maxBackpressure: this.settings.wsMaxBackpressure,
+		});
+		this.app = App();
+		this.sockets.attach(this.app);
+		this.app.any('/*', (res, req) => {
+			const info = readRequest(req, res);
+			const state = new ResponseState(res);
+			void this.handle(res, info, state);
+		});
+	},
+
+	async started() {
+		this.refreshRoutes();
+		if (!this.files.built) this.logger.warn(`No dashboard build in ${this.settings.webDist}: run \`npm run build\`.`);
+		await new Promise<void>((resolve, reject) => {
+			this.app.listen(this.settings.host, this.settings.port, socket => {
+				if (!socket) return reject(new Error(`Cannot listen on ${this.settings.host}:${this.settings.port}: is the port in use?`));
+				this.listenSocket = socket;
+				this.port = us_socket_local_port(socket);
+				resolve();
+			});
+		});
+		this.logger.info(`Dashboard and API on http://${this.settings.host === '0.0.0.0' ? 'localhost' : this.settings.host}:${this.port}`);
+	},
+
+	stopped() {
+		this.sockets.closeAll();
+		if (this.listenSocket) us_listen_socket_close(this.listenSocket);
+		this.listenSocket = undefined;
+	},
+};
+
+export default GatewayService;

@@ -1,0 +1,17 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+
+/** A Fleetcast account. Every other record belongs to one user (the tenant). */
+export const User = defineEntity({
+	name: 'User',
+	tableName: 'users',
+	properties: {
+		id: p.uuid().primary().onCreate(() => crypto.randomUUID()),
+		email: p.string().length(320).unique(),
+		name: p.string().length(200),
+		passwordHash: p.string().length(200).hidden(),
+		timeZone: p.string().length(64),
+		createdAt: p.datetime().onCreate(() => new Date()),
+		updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+	},
+});
+export type User = InferEntity<typeof User>;

@@ -1,0 +1,21 @@
+/** Facts the users service broadcasts. Each carries `userId`: it is delivered to that user only. */
+
+export const USER_SETTINGS_CHANGED = 'user.settings-changed';
+export interface UserSettingsChanged {
+	userId: string;
+	timeZone: string;
+	name: string;
+}
+
+/** A session ended (logout or expiry); gateways drop it from their caches and close its sockets. */
+export const USER_SESSION_ENDED = 'user.session-ended';
+export interface UserSessionEnded {
+	userId: string;
+	sessionHash: string;
+}
+
+export const USER_TOKEN_REVOKED = 'user.token-revoked';
+export interface UserTokenRevoked {
+	userId: string;
+	tokenHash: string;
+}

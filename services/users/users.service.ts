@@ -1,0 +1,285 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { Errors, type Context } from 'moleculer';
+import type { FleetServiceSchema } from '../../mixins/service-schema.ts';
+import { userOf, type CallerMeta } from '../../mixins/auth.middleware.ts';
+import { readEnv } from '../../mixins/env.ts';
+import { emOf } from '../../mixins/orm.middleware.ts';
+import { createRateLimiter, type RateLimiter } from '../../mixins/rate-limit.ts';
+import { acquireRedis, releaseRedis } from '../../mixins/redis.ts';
+import { ApiToken } from './api-token.entity.ts';
+import { hashPassword, verifyNothing, verifyPassword } from './password.ts';
+import { canonicalTimeZone, newApiToken, newSessionToken, sha256 } from './secrets.ts';
+import { Session } from './session.entity.ts';
+import { User } from './user.entity.ts';
+import * as P from './users.params.ts';
+import * as E from './users.events.ts';
+
+const { MoleculerClientError, ValidationError } = Errors;
+
+/** What an action may ask the gateway to do with the session cookie. */
+interface SessionMeta extends CallerMeta {
+	$session?: { token: string; expiresAt: string } | null;
+	$statusCode?: number;
+}
+
+interface Methods {
+	startSession(ctx: Context<unknown, SessionMeta>, user: User): Promise<void>;
+	checkLoginRate(email: string, ip: string | undefined): Promise<void>;
+	forgetCachedUser(userId: string): Promise<void>;
+}
+
+interface Locals {
+	redisUrl?: string;
+	sessionTtlMs: number;
+	loginPerEmail: RateLimiter;
+	loginPerAddress: RateLimiter;
+	sweepTimer?: NodeJS.Timeout;
+}
+
+const TOKEN_TOUCH_INTERVAL_MS = 60_000;
+
+function toUserDto(user: User): P.UserDto {
+	return { id: user.id, email: user.email, name: user.name, timeZone: user.timeZone, createdAt: user.createdAt.toISOString() };
+}
+
+function toTokenDto(token: ApiToken): P.ApiTokenDto {
+	return {
+		id: token.id,
+		name: token.name,
+		prefix: token.prefix,
+		createdAt: token.createdAt.toISOString(),
+		lastUsedAt: token.lastUsedAt?.toISOString() ?? null,
+		expiresAt: token.expiresAt?.toISOString() ?? null,
+	};
+}
+
+function zoneOrError(zone: string): string {
+	const canonical = canonicalTimeZone(zone);
+	if (!canonical) {
+		throw new ValidationError('Unknown time zone.', 'VALIDATION_ERROR', [
+			{ field: 'timeZone', message: `"${zone}" is not an IANA time zone such as "Asia/Kuala_Lumpur".`, type: 'timeZone' },
+		]);
+	}
+	return canonical;
+}
+
+const UsersService: FleetServiceSchema<Record<string, never>, Methods, Locals> = {
+	name: 'users',
+
+	actions: {
+		/** Creates an account and signs it in. 409 when the email is taken. */
+		register: {
+			rest: 'POST /auth/register',
+			auth: 'public',
+			params: P.registerParams,
+			async handler(ctx: Context<P.RegisterParams, SessionMeta>) {
+				const { email, name, password } = ctx.params;
+				const timeZone = zoneOrError(ctx.params.timeZone ?? 'UTC');
+				const em = emOf(ctx);
+				const user = em.create(User, { email: email.toLowerCase(), name, timeZone, passwordHash: await hashPassword(password) });
+				try {
+					await em.flush();
+				} catch (err) {
+					if (err instanceof UniqueConstraintViolationException) {
+						throw new MoleculerClientError('An account with this email already exists.', 409, 'EMAIL_TAKEN');
+					}
+					throw err;
+				}
+				await this.startSession(ctx, user);
+				ctx.meta.$statusCode = 201;
+				return { user: toUserDto(user) };
+			},
+		},
+
+		/** Signs in with email and password; rate-limited per email and per address. */
+		login: {
+			rest: 'POST /auth/login',
+			auth: 'public',
+			params: P.loginParams,
+			async handler(ctx: Context<P.LoginParams, SessionMeta>) {
+				const email = ctx.params.email.toLowerCase();
+				await this.checkLoginRate(email, ctx.meta.ip);
+				const user = await emOf(ctx).findOne(User, { email });
+				const ok = user ? await verifyPassword(ctx.params.password, user.passwordHash) : await verifyNothing(ctx.params.password);
+				if (!user || !ok) throw new MoleculerClientError('Wrong email or password.', 401, 'BAD_CREDENTIALS');
+				await this.loginPerEmail.reset(email);
+				await this.startSession(ctx, user);
+				return { user: toUserDto(user) };
+			},
+		},
+
+		/** Ends the session the call came with and clears the cookie. */
+		logout: {
+			rest: 'POST /auth/logout',
+			async handler(ctx: Context<unknown, SessionMeta>) {
+				const user = userOf(ctx);
+				const sessionHash = ctx.meta.sessionHash;
+				if (sessionHash) {
+					await emOf(ctx).nativeDelete(Session, { tokenHash: sessionHash, user: user.id });
+					ctx.broadcast<E.UserSessionEnded>(E.USER_SESSION_ENDED, { userId: user.id, sessionHash });
+				}
+				ctx.meta.$session = null;
+				ctx.meta.$statusCode = 204;
+				return null;
+			},
+		},
+
+		/** The signed-in user. */
+		me: {
+			rest: 'GET /me',
+			cache: { keys: ['#user.id'] },
+			async handler(ctx: Context) {
+				const user = await emOf(ctx).findOne(User, { id: userOf(ctx).id });
+				if (!user) throw new MoleculerClientError('This account no longer exists.', 401, 'UNAUTHENTICATED');
+				return toUserDto(user);
+			},
+		},
+
+		/** Changes tenant settings and tells every open tab of this user. */
+		updateSettings: {
+			rest: 'PATCH /me/settings',
+			params: P.settingsParams,
+			async handler(ctx: Context<P.SettingsParams>) {
+				const em = emOf(ctx);
+				const user = await em.findOneOrFail(User, { id: userOf(ctx).id });
+				user.timeZone = zoneOrError(ctx.params.timeZone);
+				await em.flush();
+				await this.forgetCachedUser(user.id);
+				ctx.broadcast<E.UserSettingsChanged>(E.USER_SETTINGS_CHANGED, { userId: user.id, timeZone: user.timeZone, name: user.name });
+				return toUserDto(user);
+			},
+		},
+
+		listTokens: {
+			rest: 'GET /tokens',
+			async handler(ctx: Context) {
+				const tokens = await emOf(ctx).find(ApiToken, { user: userOf(ctx).id, revokedAt: null }, { orderBy: { createdAt: 'desc' } });
+				return tokens.map(toTokenDto);
+			},
+		},
+
+		/** Creates an API token; the answer is the only time the token itself is shown. */
+		createToken: {
+			rest: 'POST /tokens',
+			params: P.createTokenParams,
+			async handler(ctx: Context<P.CreateTokenParams, SessionMeta>) {
+				const token = newApiToken();
+				const { expiresInDays } = ctx.params;
+				const em = emOf(ctx);
+				const row = em.create(ApiToken, {
+					user: userOf(ctx).id,
+					name: ctx.params.name,
+					prefix: token.slice(0, 10),
+					tokenHash: sha256(token),
+					expiresAt: expiresInDays ? new Date(Date.now() + expiresInDays * 86_400_000) : null,
+				});
+				await em.flush();
+				ctx.meta.$statusCode = 201;
+				return { ...toTokenDto(row), token };
+			},
+		},
+
+		revokeToken: {
+			rest: 'DELETE /tokens/:id',
+			params: P.tokenIdParams,
+			async handler(ctx: Context<P.TokenIdParams, SessionMeta>) {
+				const userId = userOf(ctx).id;
+				const em = emOf(ctx);
+				const token = await em.findOne(ApiToken, { id: ctx.params.id, user: userId, revokedAt: null });
+				if (!token) throw new MoleculerClientError('No such token.', 404, 'NOT_FOUND');
+				token.revokedAt = new Date();
+				await em.flush();
+				ctx.broadcast<E.UserTokenRevoked>(E.USER_TOKEN_REVOKED, { userId, tokenHash: token.tokenHash });
+				ctx.meta.$statusCode = 204;
+				return null;
+			},
+		},
+
+		/** Resolves a session cookie or an API token to its user, or null. Internal: no REST route. */
+		authenticate: {
+			auth: 'public',
+			visibility: 'public',
+			params: P.authenticateParams,
+			async handler(ctx: Context<P.AuthenticateParams>): Promise<P.Authentication | null> {
+				const em = emOf(ctx);
+				const now = new Date();
+				if (ctx.params.sessionToken) {
+					const sessionHash = sha256(ctx.params.sessionToken);
+					const session = await em.findOne(Session, { tokenHash: sessionHash, expiresAt: { $gt: now } });
+					return session ? { userId: session.user.id, sessionHash } : null;
+				}
+				if (ctx.params.apiToken) {
+					const tokenHash = sha256(ctx.params.apiToken);
+					const token = await em.findOne(ApiToken, { tokenHash, revokedAt: null });
+					if (!token || (token.expiresAt && token.expiresAt <= now)) return null;
+					if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() > TOKEN_TOUCH_INTERVAL_MS) {
+						token.lastUsedAt = now;
+						await em.flush();
+					}
+					return { userId: token.user.id, tokenHash };
+				}
+				return null;
+			},
+		},
+	},
+
+	methods: {
+		async startSession(ctx, user) {
+			const token = newSessionToken();
+			const expiresAt = new Date(Date.now() + this.sessionTtlMs);
+			const em = emOf(ctx);
+			em.create(Session, {
+				tokenHash: sha256(token),
+				user,
+				expiresAt,
+				ip: ctx.meta.ip?.slice(0, 64) ?? null,
+				userAgent: ctx.meta.userAgent?.slice(0, 400) ?? null,
+			});
+			await em.flush();
+			ctx.meta.$session = { token, expiresAt: expiresAt.toISOString() };
+		},
+
+		async checkLoginRate(email, ip) {
+			const checks = [this.loginPerEmail.hit(email)];
+			if (ip) checks.push(this.loginPerAddress.hit(ip));
+			const refused = (await Promise.all(checks)).find(r => !r.allowed);
+			if (refused) {
+				throw new MoleculerClientError(
+					`Too many sign-in attempts. Try again in ${Math.ceil(refused.retryAfterSeconds / 60)} min.`,
+					429,
+					'TOO_MANY_ATTEMPTS',
+					{ retryAfterSeconds: refused.retryAfterSeconds },
+				);
+			}
+		},
+
+		async forgetCachedUser(userId) {
+			await this.broker.cacher?.clean(`users.me:${userId}*`);
+		},
+	},
+
+	created() {
+		const env = readEnv();
+		this.sessionTtlMs = env.sessionTtlDays * 86_400_000;
+		this.redisUrl = env.redisUrl;
+		const redis = env.redisUrl ? acquireRedis(env.redisUrl) : undefined;
+		const windowMs = 15 * 60_000;
+		this.loginPerEmail = createRateLimiter({ name: 'login-email', max: Number(process.env.LOGIN_MAX_PER_EMAIL ?? 10), windowMs, redis });
+		this.loginPerAddress = createRateLimiter({ name: 'login-ip', max: Number(process.env.LOGIN_MAX_PER_ADDRESS ?? 100), windowMs, redis });
+	},
+
+	started() {
+		// Expired sessions are refused at once; this only keeps the table small.
+		this.sweepTimer = setInterval(() => {
+			void this.broker.call('users.sweepSessions').catch(err => this.logger.warn('Session sweep failed:', err.message));
+		}, 3_600_000);
+		this.sweepTimer.unref();
+	},
+
+	async stopped() {
+		clearInterval(this.sweepTimer);
+		if (this.redisUrl) await releaseRedis(this.redisUrl);
+	},
+};
+
+export default UsersService;
