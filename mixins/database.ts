@@ -24,6 +24,8 @@ export interface Database {
 	/** Where the ORM connects: a postgres URL or the embedded socket. */
 	connection: pg.ClientConfig;
 	embedded: boolean;
+	/** Names of the migrations this open applied. */
+	applied: string[];
 	isReady(): Promise<boolean>;
 	close(): Promise<void>;
 }
@@ -47,6 +49,7 @@ export function ormConfig(connection: pg.ClientConfig, debug = false): Options {
 			snapshotName: '.snapshot',
 			emit: 'ts',
 			snapshotOnMigrate: false,
+			silent: true,
 		},
 	};
 }
@@ -56,9 +59,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 	const embedded = options.databaseUrl ? undefined : await startEmbedded(options.dataDir);
 	const connection: pg.ClientConfig = embedded?.connection ?? { connectionString: options.databaseUrl };
 	let orm: MikroORM;
+	let applied: string[] = [];
 	try {
 		orm = await MikroORM.init(ormConfig(connection, options.debug));
-		if (options.migrate !== false) await migrateUnderLock(orm, connection);
+		if (options.migrate !== false) applied = await migrateUnderLock(orm, connection);
 	} catch (err) {
 		await embedded?.stop();
 		throw err;
@@ -67,6 +71,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 		orm,
 		connection,
 		embedded: Boolean(embedded),
+		applied,
 		async isReady() {
 			try {
 				await orm.em.getConnection().execute('select 1');

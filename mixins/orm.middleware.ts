@@ -39,6 +39,7 @@ export function OrmMiddleware(options: DatabaseOptions): Middleware {
 			db = await openDatabase(options);
 			databases.set(broker, db);
 			broker.logger.info(db.embedded ? `Embedded PGlite database in ${options.dataDir}` : 'Connected to PostgreSQL');
+			if (db.applied.length) broker.logger.info(`Applied migrations: ${db.applied.join(', ')}`);
 		},
 		localAction: next => inFork(next as (ctx: Context) => unknown) as never,
 		localEvent: next => inFork(next as (ctx: Context) => unknown) as never,

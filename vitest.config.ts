@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+	test: {
+		include: ['test/**/*.spec.ts'],
+		exclude: ['test/whatsapp-double/fixtures/**', 'node_modules/**'],
+		testTimeout: 30_000,
+		hookTimeout: 60_000,
+		// Two cores: files run two at a time; each integration file brings up its own database.
+		maxWorkers: 2,
+		pool: 'forks',
+		reporters: process.env.CI ? ['default', ['json', { outputFile: '.vitest-report.json' }]] : ['default'],
+	},
+});

@@ -1,0 +1,71 @@
+export interface FieldError {
+	field: string;
+	message: string;
+}
+
+/** A failed request, carrying the server's `{ error: { code, message, fields? } }` body. */
+export class ApiError extends Error {
+	readonly status: number;
+	readonly code: string;
+	readonly fields?: FieldError[];
+
+	constructor(status: number, code: string, message: string, fields?: FieldError[]) {
+		super(message);
+		this.name = 'ApiError';
+		this.status = status;
+		this.code = code;
+		this.fields = fields;
+	}
+
+	/** The server's message for one input, if it named that input. */
+	fieldMessage(field: string): string | undefined {
+		return this.fields?.find((entry) => entry.field === field)?.message;
+	}
+}
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
+	let response: Response;
+	try {
+		response = await fetch(path, {
+			method,
+			credentials: 'same-origin',
+			headers: body === undefined ? { Accept: 'application/json' } : { Accept: 'application/json', 'Content-Type': 'application/json' },
+			body: body === undefined ? undefined : JSON.stringify(body),
+		});
+	} catch {
+		throw new ApiError(0, 'network_error', 'Cannot reach the server. Check your connection and try again.');
+	}
+	if (!response.ok) throw await toApiError(response);
+	if (response.status === 204) return undefined as T;
+	return (await response.json()) as T;
+}
+
+async function toApiError(response: Response): Promise<ApiError> {
+	const fallback = `The server answered ${response.status} ${response.statusText}`.trim();
+	try {
+		const { error } = (await response.json()) as { error?: { code?: string; message?: string; fields?: FieldError[] } };
+		return new ApiError(response.status, error?.code ?? 'http_error', error?.message ?? fallback, error?.fields);
+	} catch {
+		return new ApiError(response.status, 'http_error', fallback);
+	}
+}
+
+export const http = {
+	get: <T>(path: string) => request<T>('GET', path),
+	post: <T>(path: string, body?: unknown) => request<T>('POST', path, body),
+	patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, body),
+	delete: <T = void>(path: string) => request<T>('DELETE', path),
+};
+
+/** The message for one input from any thrown value. */
+export function fieldMessage(error: unknown, field: string): string | undefined {
+	return error instanceof ApiError ? error.fieldMessage(field) : undefined;
+}
+
+/** The message to show for any thrown value. */
+export function errorMessage(error: unknown): string {
+	if (error instanceof Error) return error.message;
+	return 'Something went wrong.';
+}
