@@ -65,9 +65,11 @@ export async function postgresDatabase(): Promise<TestDatabase> {
 	};
 }
 
-/** PGlite always; real PostgreSQL too when it answers. */
+/** PGlite always; real PostgreSQL too when it answers (in CI it must). */
 export async function databaseTargets(): Promise<TestDatabase['name'][]> {
-	return (await postgresReachable()) ? ['pglite', 'postgres'] : ['pglite'];
+	if (await postgresReachable()) return ['pglite', 'postgres'];
+	if (process.env.CI) throw new Error(`PostgreSQL is not reachable at ${TEST_POSTGRES_URL}; .ci/run should have started it.`);
+	return ['pglite'];
 }
 
 export function createDatabase(name: TestDatabase['name']): Promise<TestDatabase> {

@@ -1,0 +1,38 @@
+import { Redis } from 'ioredis';
+import net from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createRateLimiter, type RateLimiter } from '../../../mixins/rate-limit.ts';
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const redisUp = await new Promise<boolean>(resolve => {
+	const { hostname, port } = new URL(REDIS_URL);
+	const s = net.connect(Number(port), hostname);
+	s.once('connect', () => (s.destroy(), resolve(true)));
+	s.once('error', () => resolve(false));
+});
+const redis = redisUp ? new Redis(REDIS_URL) : undefined;
+afterAll(async () => {
+	await redis?.quit();
+});
+
+const variants: [string, () => RateLimiter][] = [['in memory', () => createRateLimiter({ name: `t${Math.random()}`, max: 3, windowMs: 60_000 })]];
+if (redis || process.env.CI) variants.push(['in Redis, shared across nodes', () => createRateLimiter({ name: `t${Math.random()}`, max: 3, windowMs: 60_000, redis })]);
+
+describe.each(variants)('login rate limiter (%s)', (_name, make) => {
+	it('allows max hits per window, then refuses with the time left', async () => {
+		const limiter = make();
+		const results = [];
+		for (let i = 0; i < 4; i++) results.push(await limiter.hit('a@example.com'));
+		expect(results.map(r => r.allowed)).toEqual([true, true, true, false]);
+		expect(results[3].retryAfterSeconds).toBeGreaterThan(0);
+		expect(results[3].retryAfterSeconds).toBeLessThanOrEqual(60);
+		expect((await limiter.hit('other@example.com')).allowed).toBe(true);
+	});
+
+	it('starts over after a reset', async () => {
+		const limiter = make();
+		for (let i = 0; i < 4; i++) await limiter.hit('b@example.com');
+		await limiter.reset('b@example.com');
+		expect((await limiter.hit('b@example.com')).allowed).toBe(true);
+	});
+});
