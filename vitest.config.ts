@@ -9,6 +9,5 @@ export default defineConfig({
 		// Two cores: files run two at a time; each integration file brings up its own database.
 		maxWorkers: 2,
 		pool: 'forks',
-		reporters: process.env.CI ? ['default', ['json', { outputFile: '.vitest-report.json' }]] : ['default'],
 	},
 });
