@@ -28,7 +28,7 @@ export function brokerConfig(env = readEnv()): BrokerOptions {
 		metrics: { enabled: true, reporter: [new PrometheusText() as never] },
 		tracing: { enabled: env.tracing, exporter: 'Console' },
 		validator: true,
-		middlewares: [OrmMiddleware({ databaseUrl: env.databaseUrl, dataDir: env.dataDir }), AuthMiddleware()],
+		middlewares: [OrmMiddleware({ databaseUrl: env.databaseUrl, dataDir: env.dataDir, poolMax: env.databasePoolMax }), AuthMiddleware()],
 	};
 }
 

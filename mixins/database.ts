@@ -16,6 +16,7 @@ export interface DatabaseOptions {
 	dataDir: string;
 	/** Apply pending migrations while holding the advisory lock. */
 	migrate?: boolean;
+	poolMax?: number;
 	debug?: boolean;
 }
 
@@ -30,7 +31,7 @@ export interface Database {
 	close(): Promise<void>;
 }
 
-export function ormConfig(connection: pg.ClientConfig, debug = false): Options {
+export function ormConfig(connection: pg.ClientConfig, poolMax = 10, debug = false): Options {
 	return {
 		entities,
 		extensions: [Migrator],
@@ -40,7 +41,7 @@ export function ormConfig(connection: pg.ClientConfig, debug = false): Options {
 		user: connection.user,
 		password: typeof connection.password === 'string' ? connection.password : undefined,
 		dbName: connection.database,
-		pool: { min: 0, max: Number(process.env.DATABASE_POOL_MAX ?? 10) },
+		pool: { min: 0, max: poolMax },
 		debug,
 		ensureDatabase: false,
 		migrations: {
@@ -61,7 +62,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 	let orm: MikroORM;
 	let applied: string[] = [];
 	try {
-		orm = await MikroORM.init(ormConfig(connection, options.debug));
+		orm = await MikroORM.init(ormConfig(connection, options.poolMax, options.debug));
 		if (options.migrate !== false) applied = await migrateUnderLock(orm, connection);
 	} catch (err) {
 		await embedded?.stop();

@@ -21,6 +21,9 @@ export interface Env {
 	sessionTtlDays: number;
 	cookieSecure: boolean | undefined;
 	webDist: string;
+	databasePoolMax: number;
+	loginMaxPerEmail: number;
+	loginMaxPerAddress: number;
 }
 
 function int(name: string, fallback: number): number {
@@ -60,5 +63,8 @@ export function readEnv(): Env {
 		sessionTtlDays: int('SESSION_TTL_DAYS', 30),
 		cookieSecure: flag('COOKIE_SECURE'),
 		webDist: path.resolve(text('WEB_DIST') ?? 'web/dist'),
+		databasePoolMax: int('DATABASE_POOL_MAX', 10),
+		loginMaxPerEmail: int('LOGIN_MAX_PER_EMAIL', 10),
+		loginMaxPerAddress: int('LOGIN_MAX_PER_ADDRESS', 100),
 	};
 }

@@ -264,8 +264,8 @@ const UsersService: FleetServiceSchema<Record<string, never>, Methods, Locals> =
 		this.redisUrl = env.redisUrl;
 		const redis = env.redisUrl ? acquireRedis(env.redisUrl) : undefined;
 		const windowMs = 15 * 60_000;
-		this.loginPerEmail = createRateLimiter({ name: 'login-email', max: Number(process.env.LOGIN_MAX_PER_EMAIL ?? 10), windowMs, redis });
-		this.loginPerAddress = createRateLimiter({ name: 'login-ip', max: Number(process.env.LOGIN_MAX_PER_ADDRESS ?? 100), windowMs, redis });
+		this.loginPerEmail = createRateLimiter({ name: 'login-email', max: env.loginMaxPerEmail, windowMs, redis });
+		this.loginPerAddress = createRateLimiter({ name: 'login-ip', max: env.loginMaxPerAddress, windowMs, redis });
 	},
 
 	started() {

@@ -17,8 +17,8 @@ describe.runIf((await postgresReachable()) || process.env.CI)('migrations when m
 		try {
 			const appliedByAnyone = opened.flatMap(d => d.applied);
 			expect(appliedByAnyone.sort()).toEqual(migrationsList.map(m => m.name).sort());
-			const rows = await opened[0].orm.em.getConnection().execute('select name from mikro_orm_migrations');
-			expect(rows.map((r: { name: string }) => r.name).sort()).toEqual(migrationsList.map(m => m.name).sort());
+			const rows = await opened[0].orm.em.getConnection().execute<{ name: string }[]>('select name from mikro_orm_migrations');
+			expect(rows.map(r => r.name).sort()).toEqual(migrationsList.map(m => m.name).sort());
 			for (const d of opened) expect(await d.isReady()).toBe(true);
 		} finally {
 			await Promise.all(opened.map(d => d.close()));
