@@ -152,7 +152,7 @@ const GatewayService: FleetServiceSchema<Settings, Methods, Locals> = {
 		},
 
 		async callAction(info, state, { route, params: pathParams }) {
-			if (state.res && BODY_METHODS.has(info.method)) {
+			if (BODY_METHODS.has(info.method)) {
 				const declared = Number(info.headers['content-length'] ?? 0);
 				if (declared > this.settings.bodyLimitBytes) {
 					throw new HttpError(413, 'BODY_TOO_LARGE', `The request body is over the ${this.settings.bodyLimitBytes}-byte limit.`);

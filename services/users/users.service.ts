@@ -221,6 +221,15 @@ const UsersService: FleetServiceSchema<Record<string, never>, Methods, Locals> =
 				return null;
 			},
 		},
+
+		/** Deletes expired sessions (they are already refused); run hourly by each node. */
+		sweepSessions: {
+			auth: 'public',
+			visibility: 'protected',
+			async handler(ctx: Context) {
+				return emOf(ctx).nativeDelete(Session, { expiresAt: { $lte: new Date() } });
+			},
+		},
 	},
 
 	methods: {

@@ -102,6 +102,21 @@ describe.each(await databaseTargets())('accounts, sessions and API tokens over H
 		expect((await replay.get('/api/me')).status).toBe(401);
 	});
 
+	it('refuses an expired session and sweeps it from the table', async () => {
+		const browser = new Client(node.url);
+		const user = await browser.register();
+		const { databaseOf } = await import('../../../mixins/orm.middleware.ts');
+		const connection = databaseOf(node.broker).orm.em.getConnection();
+		await connection.execute(`update sessions set expires_at = now() - interval '1 second' where user_id = ?`, [user.id]);
+		// The gateway may remember the cookie for a few seconds; a fresh lookup must refuse it.
+		const gateway = node.broker.getLocalService('gateway') as unknown as { credentials: { forget(kind: string, hash: string): void } };
+		const [{ token_hash: hash }] = await connection.execute(`select token_hash from sessions where user_id = ?`, [user.id]);
+		gateway.credentials.forget('session', hash);
+		expect((await browser.get('/api/me')).status).toBe(401);
+		expect(await node.broker.call('users.sweepSessions')).toBeGreaterThanOrEqual(1);
+		expect(await connection.execute(`select 1 from sessions where user_id = ?`, [user.id])).toEqual([]);
+	});
+
 	it('creates an API token shown once, lists it without the secret, and revokes it', async () => {
 		const browser = new Client(node.url);
 		const user = await browser.register();
