@@ -37,6 +37,7 @@ interface Locals {
 }
 
 const TOKEN_TOUCH_INTERVAL_MS = 60_000;
+const ME_CACHE_KEYS = ['#user.id'];
 
 function toUserDto(user: User): P.UserDto {
 	return { id: user.id, email: user.email, name: user.name, timeZone: user.timeZone, createdAt: user.createdAt.toISOString() };
@@ -127,7 +128,7 @@ const UsersService: FleetServiceSchema<Record<string, never>, Methods, Locals> =
 		/** The signed-in user. */
 		me: {
 			rest: 'GET /me',
-			cache: { keys: ['#user.id'] },
+			cache: { keys: ME_CACHE_KEYS },
 			async handler(ctx: Context) {
 				const user = await emOf(ctx).findOne(User, { id: userOf(ctx).id });
 				if (!user) throw new MoleculerClientError('This account no longer exists.', 401, 'UNAUTHENTICATED');
@@ -263,7 +264,11 @@ const UsersService: FleetServiceSchema<Record<string, never>, Methods, Locals> =
 		},
 
 		async forgetCachedUser(userId) {
-			await this.broker.cacher?.clean(`users.me:${userId}*`);
+			const cacher = this.broker.cacher;
+			// The cacher's own key builder, so the key matches whatever format it uses (memory or Redis).
+			if (!cacher) return;
+			const key = cacher.getCacheKey({ name: 'users.me' } as never, { keys: ME_CACHE_KEYS } as never, { params: {}, meta: { user: { id: userId } } } as never);
+			await cacher.del(key);
 		},
 	},
 

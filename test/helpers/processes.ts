@@ -15,7 +15,8 @@ export function freePort(): Promise<number> {
 	});
 }
 
-export function natsReachable(url = 'nats://127.0.0.1:4222'): Promise<boolean> {
+/** Whether a TCP server answers at the URL's host and port (NATS, Redis, …). */
+export function serverReachable(url = 'nats://127.0.0.1:4222'): Promise<boolean> {
 	const { hostname, port } = new URL(url);
 	return new Promise(resolve => {
 		const socket = net.connect(Number(port), hostname);
