@@ -1,0 +1,43 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConflictError, DoubleClient, linkClient, WhatsAppDouble, type DoubleEndpoint } from './index.ts';
+
+describe('two sockets logged in as the same companion at once', () => {
+	const double = new WhatsAppDouble();
+	const phone = double.addAccount();
+	let endpoint: DoubleEndpoint;
+	const clients: DoubleClient[] = [];
+
+	beforeAll(async () => {
+		endpoint = await double.start();
+	});
+	afterAll(async () => {
+		for (const client of clients) client.end();
+		await double.stop();
+	});
+
+	it('is recorded as a conflict, and the older socket is replaced (440)', async () => {
+		const first = await linkClient(endpoint, phone);
+		clients.push(first);
+		double.assertNoConflicts();
+		const second = new DoubleClient(endpoint, { auth: first.auth });
+		clients.push(second);
+		const closed = first.closes.length;
+		second.connect();
+		await second.waitForOpen();
+		expect(await first.waitForClose(closed)).toBe(440);
+		expect(double.conflicts).toEqual([expect.objectContaining({ device: first.jid, sockets: [expect.any(Number), expect.any(Number)] })]);
+		expect(() => double.assertNoConflicts()).toThrow(ConflictError);
+	});
+
+	it('a clean reconnect (old socket closed first) is not a conflict', async () => {
+		const before = double.conflicts.length;
+		const client = await linkClient(endpoint, double.addAccount());
+		clients.push(client);
+		client.end();
+		await double.waitFor('socket.closed', e => e.device === client.jid);
+		const opened = client.openCount;
+		client.connect();
+		await client.waitForOpen(opened);
+		expect(double.conflicts).toHaveLength(before);
+	});
+});

@@ -1,0 +1,12 @@
+export { WhatsAppDouble, type DoubleEndpoint, type WhatsAppDoubleOptions } from './server.ts';
+export { Phone, type LinkedDevice } from './phone.ts';
+export { Contact, type AccountTarget, type ImageToSend } from './contacts.ts';
+export type { NewAccount, NewContact } from './people.ts';
+export type { ReceivedMessage } from './messages.ts';
+export { BANNED, REACH_OUT_TIMELOCKED, type AccountRef } from './faults.ts';
+export { ConflictError, type Conflict } from './conflicts.ts';
+export { PairingError } from './pairing.ts';
+export { WrongPairingCodeError } from './pairing-crypto.ts';
+export { WaitTimeoutError, type DoubleEvent, type LoggedEvent } from './events.ts';
+export { DoubleClient, doubleSocketConfig, linkClient, memoryAuthState, silentLogger, trustDouble, type DoubleAddress, type QrScanner } from './client.ts';
+export { createNoisePki, encodeCertChain, verifyCertChain, type NoisePki } from './certificates.ts';

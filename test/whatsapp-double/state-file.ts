@@ -1,0 +1,54 @@
+import fs from 'node:fs';
+import type { Directory } from './accounts.ts';
+import type { noisePkiToJson } from './certificates.ts';
+
+/** Everything a restarted double needs to recognise the companions linked before. */
+export interface DoubleState {
+	version: 1;
+	noise: ReturnType<typeof noisePkiToJson>;
+	tls: { caCert: string; caKey: string };
+	directory: ReturnType<Directory['toJSON']>;
+}
+
+/**
+ * The optional JSON file behind a double: read once at start, rewritten (atomically, debounced)
+ * after changes, and written one last time at stop. Queued offline stanzas are not kept.
+ */
+export class StateFile {
+	private timer: NodeJS.Timeout | undefined;
+	private pending: (() => DoubleState) | undefined;
+	private writing: Promise<void> = Promise.resolve();
+
+	constructor(
+		readonly path: string,
+		private readonly debounceMs = 200,
+	) {}
+
+	load(): DoubleState | undefined {
+		if (!fs.existsSync(this.path)) return undefined;
+		const state = JSON.parse(fs.readFileSync(this.path, 'utf8')) as DoubleState;
+		if (state.version !== 1) throw new Error(`${this.path}: unknown state version ${state.version}`);
+		return state;
+	}
+
+	schedule(snapshot: () => DoubleState): void {
+		this.pending = snapshot;
+		this.timer ??= setTimeout(() => void this.flush(), this.debounceMs);
+	}
+
+	/** Write now if anything is pending; resolves when the file is on disk. */
+	flush(): Promise<void> {
+		clearTimeout(this.timer);
+		this.timer = undefined;
+		const snapshot = this.pending;
+		this.pending = undefined;
+		if (snapshot) {
+			this.writing = this.writing.then(async () => {
+				const temporary = `${this.path}.${process.pid}.tmp`;
+				await fs.promises.writeFile(temporary, JSON.stringify(snapshot()));
+				await fs.promises.rename(temporary, this.path);
+			});
+		}
+		return this.writing;
+	}
+}
