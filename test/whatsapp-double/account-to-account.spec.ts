@@ -15,8 +15,7 @@ describe("one account's companion writes to another account's companion", () => 
 		customerClient = await linkClient(endpoint, customer);
 	});
 	afterAll(async () => {
-		shopClient.end();
-		customerClient.end();
+		await Promise.all([shopClient.end(), customerClient.end()]);
 		await double.stop();
 	});
 

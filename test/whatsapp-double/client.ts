@@ -109,6 +109,7 @@ export class DoubleClient {
 	private opens = 0;
 	private qrsTaken = 0;
 	private ended = false;
+	private readonly closedSockets = new WeakSet<WASocket>();
 	private readonly watchers = new Set<() => void>();
 
 	constructor(
@@ -129,6 +130,7 @@ export class DoubleClient {
 				const error = update.lastDisconnect?.error as { output?: { statusCode?: number }; message?: string } | undefined;
 				const code = error?.output?.statusCode;
 				this.closes.push({ code, message: error?.message });
+				this.closedSockets.add(socket);
 				if (code === RESTART_REQUIRED && !this.ended && this.socket === socket) this.connect();
 			}
 			this.notify();
@@ -197,10 +199,16 @@ export class DoubleClient {
 		return this.waitFor(() => (this.statusOf(id) >= atLeast ? this.statusOf(id) : undefined), `status ${atLeast} for ${id}`, timeoutMs);
 	}
 
-	/** End the socket (no logout); the auth state stays for a later `connect()`. */
-	end(): void {
+	/**
+	 * End the socket (no logout); the auth state stays for a later `connect()`. Resolves once Baileys
+	 * reported the close, so a `connect()` after it cannot be mistaken for the old socket's close.
+	 */
+	end(): Promise<void> {
 		this.ended = true;
-		this.socket?.end(undefined);
+		const socket = this.socket;
+		if (!socket) return Promise.resolve();
+		void socket.end(undefined);
+		return this.waitFor(() => (this.closedSockets.has(socket) ? true : undefined), 'the socket to close').then(() => undefined);
 	}
 
 	private notify(): void {

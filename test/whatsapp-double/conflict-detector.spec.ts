@@ -11,7 +11,7 @@ describe('two sockets logged in as the same companion at once', () => {
 		endpoint = await double.start();
 	});
 	afterAll(async () => {
-		for (const client of clients) client.end();
+		await Promise.all(clients.map(client => client.end()));
 		await double.stop();
 	});
 
@@ -33,7 +33,7 @@ describe('two sockets logged in as the same companion at once', () => {
 		const before = double.conflicts.length;
 		const client = await linkClient(endpoint, double.addAccount());
 		clients.push(client);
-		client.end();
+		await client.end();
 		await double.waitFor('socket.closed', e => e.device === client.jid);
 		const opened = client.openCount;
 		client.connect();

@@ -36,7 +36,7 @@ describe('driving a double in another process over its HTTP control API', () => 
 		endpoint = await control.info();
 	});
 	afterAll(async () => {
-		client?.end();
+		await client?.end();
 		await doubleProcess.stop();
 	});
 

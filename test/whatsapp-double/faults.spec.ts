@@ -18,7 +18,7 @@ describe('faults on demand, and what Baileys reports', () => {
 	});
 	afterEach(() => double.faults.clear());
 	afterAll(async () => {
-		for (const client of clients) client.end();
+		await Promise.all(clients.map(client => client.end()));
 		await double.stop();
 	});
 

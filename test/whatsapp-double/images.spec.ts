@@ -15,7 +15,7 @@ describe('images both ways through the media host (HTTPS under the double CA)', 
 		png = await sharp({ create: { width: 24, height: 16, channels: 3, background: { r: 200, g: 30, b: 60 } } }).png().toBuffer();
 	});
 	afterAll(async () => {
-		client.end();
+		await client.end();
 		await double.stop();
 	});
 

@@ -10,7 +10,7 @@ describe('linking a companion by pairing code', () => {
 		endpoint = await double.start();
 	});
 	afterAll(async () => {
-		for (const client of clients) client.end();
+		await Promise.all(clients.map(client => client.end()));
 		await double.stop();
 	});
 

@@ -16,7 +16,7 @@ describe('linking a companion by scanning its QR code', () => {
 		endpoint = await double.start();
 	});
 	afterAll(async () => {
-		for (const client of clients) client.end();
+		await Promise.all(clients.map(client => client.end()));
 		await double.stop();
 	});
 
@@ -55,7 +55,7 @@ describe('linking a companion by scanning its QR code', () => {
 		client.connect();
 		const qr = await client.waitForQr();
 		await expect(strict.addAccount().scan(qr)).rejects.toThrow(/expired/);
-		client.end();
+		await client.end();
 		await strict.stop();
 	});
 });

@@ -12,7 +12,7 @@ describe('a number that is not on WhatsApp', () => {
 		client = await linkClient(await double.start(), phone);
 	});
 	afterAll(async () => {
-		client.end();
+		await client.end();
 		await double.stop();
 	});
 

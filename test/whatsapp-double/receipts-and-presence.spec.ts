@@ -14,7 +14,7 @@ describe('receipts and presence between Baileys and a contact', () => {
 		client = await linkClient(await double.start(), phone);
 	});
 	afterAll(async () => {
-		client.end();
+		await client.end();
 		await double.stop();
 	});
 

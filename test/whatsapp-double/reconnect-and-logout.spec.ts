@@ -13,13 +13,12 @@ describe('a linked companion reconnects from stored creds, and logs out', () => 
 		client = await linkClient(endpoint, phone);
 	});
 	afterAll(async () => {
-		client.end();
+		await client.end();
 		await double.stop();
 	});
 
 	it('reconnects without a QR and gets what was sent while it was away', async () => {
-		client.end();
-		await client.waitForClose();
+		await client.end();
 		await double.waitFor('socket.closed', e => e.device === client.jid);
 		const id = await contact.sendText(phone, 'while you were away');
 		const opened = client.openCount;

@@ -11,7 +11,7 @@ describe('a double restarted from its state file', () => {
 	let running: WhatsAppDouble | undefined;
 
 	afterAll(async () => {
-		client?.end();
+		await client?.end();
 		await running?.stop();
 		fs.rmSync(dir, { recursive: true, force: true });
 	});
@@ -28,7 +28,7 @@ describe('a double restarted from its state file', () => {
 		const out = await client.socket.sendMessage(contact.jid, { text: 'to Dora' });
 		await contact.waitForMessage(m => m.id === out!.key.id);
 
-		client.end();
+		await client.end();
 		await first.stop();
 		expect(JSON.parse(fs.readFileSync(statePath, 'utf8')).directory.users).toHaveLength(2);
 

@@ -10,7 +10,7 @@ describe('text between a linked Baileys client and contacts, end to end encrypte
 		client = await linkClient(await double.start(), phone);
 	});
 	afterAll(async () => {
-		client.end();
+		await client.end();
 		await double.stop();
 	});
 

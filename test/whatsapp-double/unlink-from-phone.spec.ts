@@ -10,7 +10,7 @@ describe('the phone unlinks a companion', () => {
 		client = await linkClient(await double.start(), phone);
 	});
 	afterAll(async () => {
-		client.end();
+		await client.end();
 		await double.stop();
 	});
 
