@@ -24,6 +24,15 @@ export interface Env {
 	databasePoolMax: number;
 	loginMaxPerEmail: number;
 	loginMaxPerAddress: number;
+	/** Run with the WhatsApp double and demo phones (`npm run demo`). */
+	demo: boolean;
+	/** Control URL of a WhatsApp double to use instead of WhatsApp (tests, benchmarks). */
+	whatsappDoubleUrl: string | undefined;
+	deviceLeaseTtlSeconds: number;
+	deviceConnectConcurrency: number;
+	deviceMaxRestarts: number;
+	deviceHandoverWave: number;
+	deviceStartJitterMs: number;
 }
 
 function int(name: string, fallback: number): number {
@@ -66,5 +75,12 @@ export function readEnv(): Env {
 		databasePoolMax: int('DATABASE_POOL_MAX', 10),
 		loginMaxPerEmail: int('LOGIN_MAX_PER_EMAIL', 10),
 		loginMaxPerAddress: int('LOGIN_MAX_PER_ADDRESS', 100),
+		demo: flag('DEMO') ?? false,
+		whatsappDoubleUrl: text('WHATSAPP_DOUBLE_URL'),
+		deviceLeaseTtlSeconds: int('DEVICE_LEASE_TTL_SECONDS', 15),
+		deviceConnectConcurrency: int('DEVICE_CONNECT_CONCURRENCY', 50),
+		deviceMaxRestarts: int('DEVICE_MAX_RESTARTS', 10),
+		deviceHandoverWave: int('DEVICE_HANDOVER_WAVE', 25),
+		deviceStartJitterMs: int('DEVICE_START_JITTER_MS', 2_000),
 	};
 }

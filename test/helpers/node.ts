@@ -21,6 +21,8 @@ export interface TestNodeOptions {
 	transporter?: 'Fake' | null;
 	services?: ServiceSchema[];
 	env?: Partial<Env>;
+	/** Settings merged into a service's own, by service name. */
+	settings?: Record<string, Record<string, unknown>>;
 }
 
 /**
@@ -38,8 +40,8 @@ export async function startNode(options: TestNodeOptions): Promise<TestNode> {
 	});
 	const services = options.services ?? [asSchema(UsersService), asSchema(GatewayService)];
 	for (const schema of services) {
-		if (schema.name === 'gateway') broker.createService({ mixins: [schema], name: 'gateway', settings: { port: 0, host: '127.0.0.1' } });
-		else broker.createService(schema);
+		const settings = { ...(schema.name === 'gateway' ? { port: 0, host: '127.0.0.1' } : {}), ...options.settings?.[schema.name] };
+		broker.createService(Object.keys(settings).length ? { mixins: [schema], name: schema.name, settings } : schema);
 	}
 	await broker.start();
 	const gateway = broker.getLocalService('gateway') as unknown as { port?: number } | undefined;

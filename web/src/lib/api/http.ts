@@ -38,8 +38,9 @@ async function request<T>(method: Method, path: string, body?: unknown): Promise
 		throw new ApiError(0, 'network_error', 'Cannot reach the server. Check your connection and try again.');
 	}
 	if (!response.ok) throw await toApiError(response);
-	if (response.status === 204) return undefined as T;
-	return (await response.json()) as T;
+	// 204, and a 200 with no body (e.g. an acknowledged command), both mean "nothing to read".
+	const text = await response.text();
+	return (text ? JSON.parse(text) : undefined) as T;
 }
 
 async function toApiError(response: Response): Promise<ApiError> {

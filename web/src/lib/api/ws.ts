@@ -1,9 +1,24 @@
+import type {
+	DeviceDeleted,
+	DeviceLinked,
+	DevicePairingCode,
+	DeviceQr,
+	DeviceStatusChanged,
+	DeviceUpdated,
+} from '../../../../services/devices/devices.events.ts';
+
 export type ConnectionState = 'connecting' | 'live' | 'offline';
 
 /** Server → client frames by type. Each domain adds its events here. */
 export interface ServerEvents {
 	hello: { userId: string };
 	'user.settings-changed': { userId: string; timeZone: string; name: string };
+	'device.updated': DeviceUpdated;
+	'device.deleted': DeviceDeleted;
+	'device.status-changed': DeviceStatusChanged;
+	'device.qr': DeviceQr;
+	'device.pairing-code': DevicePairingCode;
+	'device.linked': DeviceLinked;
 }
 
 type EventType = keyof ServerEvents;

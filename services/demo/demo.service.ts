@@ -1,0 +1,93 @@
+import path from 'node:path';
+import { Errors, type Context } from 'moleculer';
+import type { FleetServiceSchema } from '../../mixins/service-schema.ts';
+import { readEnv } from '../../mixins/env.ts';
+import { WhatsAppDouble } from '../../test/whatsapp-double/index.ts';
+import type { PairingDto } from '../devices/devices.params.ts';
+
+/**
+ * Demo mode (`npm run demo`): Fleetcast runs against the WhatsApp double in this process, with
+ * demo contacts, and a demo phone can link any device. Loaded only in demo mode, so outside it
+ * these routes do not exist.
+ */
+
+const DEMO_CONTACTS = [
+	{ phone: '60123450001', name: 'Aisha Rahman' },
+	{ phone: '60123450002', name: 'Ben Carter' },
+	{ phone: '60123450003', name: 'Chen Wei' },
+	{ phone: '60123450004', name: 'Diego Alvarez' },
+	{ phone: '60123450005', name: 'Emma Schmidt' },
+];
+
+const QR_WAIT_MS = 15_000;
+
+interface Locals {
+	double: WhatsAppDouble;
+}
+
+interface DemoSettings {
+	/** Where the double keeps its accounts, so a restarted demo keeps its linked devices. */
+	statePath?: string;
+}
+
+const DemoService: FleetServiceSchema<DemoSettings, Record<string, never>, Locals> = {
+	name: 'demo',
+
+	settings: {},
+
+	actions: {
+		/** Tells the dashboard it runs in demo mode. */
+		info: {
+			rest: 'GET /demo',
+			handler() {
+				return { demo: true, contacts: this.double.contacts().length };
+			},
+		},
+
+		/** Where the devices service finds the double. Internal. */
+		double: {
+			visibility: 'public',
+			auth: 'public',
+			handler() {
+				return { url: this.double.endpoint.url };
+			},
+		},
+
+		/** A fresh demo phone scans the device's current QR, as a person would with WhatsApp > Linked devices. */
+		link: {
+			rest: 'POST /demo/devices/:id/link',
+			params: { $$strict: true, id: { type: 'uuid', messages: { uuid: 'No such device.' } } },
+			async handler(ctx: Context<{ id: string }>) {
+				const deadline = Date.now() + QR_WAIT_MS;
+				let pairing = await ctx.call<PairingDto, { id: string }>('devices.qr', { id: ctx.params.id });
+				while (pairing.status === 'pairing' && !pairing.qr && Date.now() < deadline) {
+					await new Promise(resolve => setTimeout(resolve, 250));
+					pairing = await ctx.call<PairingDto, { id: string }>('devices.qr', { id: ctx.params.id });
+				}
+				if (!pairing.qr) {
+					throw new Errors.MoleculerClientError('This device is not showing a QR code. Press Pair and choose QR first.', 409, 'NOT_PAIRING');
+				}
+				const phone = this.double.addAccount({ name: `Demo phone ${this.double.accounts().length + 1}` });
+				await phone.scan(pairing.qr);
+				return { phone: phone.phone };
+			},
+		},
+	},
+
+	async created() {
+		const statePath = this.settings.statePath ?? path.join(readEnv().dataDir, 'demo-whatsapp.json');
+		this.double = new WhatsAppDouble({ host: '127.0.0.1', statePath });
+	},
+
+	async started() {
+		await this.double.start();
+		for (const contact of DEMO_CONTACTS) if (!this.double.contact(contact.phone)) this.double.addContact(contact);
+		this.logger.info(`Demo mode: WhatsApp double at ${this.double.endpoint.url} with ${this.double.contacts().length} contacts.`);
+	},
+
+	async stopped() {
+		await this.double.stop();
+	},
+};
+
+export default DemoService;

@@ -1,0 +1,146 @@
+import https from 'node:https';
+import tls from 'node:tls';
+import { DisconnectReason, makeWASocket, WA_CERT_DETAILS, type AuthenticationState, type WASocket } from '@whiskeysockets/baileys';
+import type { AuthStateStore } from './auth-state.ts';
+import type { CloseReason, DriverHandlers, LinkedAccount, WhatsAppDriver } from './whatsapp-driver.ts';
+
+/**
+ * A WhatsApp server other than WhatsApp's own: the WhatsApp double (`GET /control/info` on its
+ * port gives these). Absent in production.
+ */
+export interface WhatsAppServer {
+	wsUrl: string;
+	/** The root key its Noise certificate chain is signed with (base64). */
+	noiseRootPublicKey: string;
+	/** PEM of the CA its media host's certificate is issued by. */
+	caCert: string;
+}
+
+/** Baileys logs through a pino-like object; Fleetcast reports what matters from the actor instead. */
+const quiet = { level: 'silent', child: () => quiet, trace() {}, debug() {}, info() {}, warn() {}, error() {}, fatal() {} };
+
+const addedCas = new Set<string>();
+
+/**
+ * Trust a non-WhatsApp server for this process: Baileys checks the Noise chain against the
+ * exported `WA_CERT_DETAILS.PUBLIC_KEY`, and media downloads use global fetch, which takes extra
+ * roots only from Node's default CA list. Certificate checks stay on.
+ */
+function trustServer(server: WhatsAppServer): void {
+	WA_CERT_DETAILS.PUBLIC_KEY = Buffer.from(server.noiseRootPublicKey, 'base64');
+	if (addedCas.has(server.caCert)) return;
+	addedCas.add(server.caCert);
+	tls.setDefaultCACertificates([...tls.getCACertificates('default'), server.caCert]);
+}
+
+function closeReason(error: unknown, endedByUs: boolean): CloseReason {
+	const boom = error as { output?: { statusCode?: number }; message?: string } | undefined;
+	const code = boom?.output?.statusCode;
+	const message = boom?.message ?? 'Connection closed';
+	if (!boom && endedByUs) return { kind: 'ended', message: 'Closed by Fleetcast' };
+	switch (code) {
+		case DisconnectReason.restartRequired:
+			return { kind: 'restart', code, message };
+		case DisconnectReason.loggedOut:
+		case DisconnectReason.badSession:
+		case DisconnectReason.multideviceMismatch:
+			return { kind: 'logged_out', code, message };
+		case DisconnectReason.forbidden:
+			return { kind: 'banned', code, message };
+		case DisconnectReason.connectionReplaced:
+			return { kind: 'conflict', code, message };
+		case DisconnectReason.timedOut:
+			if (message.includes('QR refs')) return { kind: 'pairing_expired', code, message: 'The QR code expired before it was scanned' };
+			return { kind: 'lost', code, message };
+		default:
+			return { kind: 'lost', code, message };
+	}
+}
+
+function accountOf(user: { id: string; lid?: string } | undefined): LinkedAccount {
+	if (!user?.id) throw new Error('Baileys opened a connection without an account');
+	return { phone: user.id.split(/[:@]/)[0], jid: user.id, lid: user.lid ?? null };
+}
+
+/** One device's WhatsApp connection through Baileys, with its session in PostgreSQL. */
+export class BaileysDriver implements WhatsAppDriver {
+	private state?: AuthenticationState;
+	private socket?: WASocket;
+	private closed?: Promise<void>;
+	private endedByUs = false;
+	/** Creds writes in order: each writes the creds as they are when it runs. */
+	private saving: Promise<void> = Promise.resolve();
+
+	constructor(
+		private readonly store: AuthStateStore,
+		private readonly server?: WhatsAppServer,
+	) {
+		if (server) trustServer(server);
+	}
+
+	get linked(): boolean {
+		return Boolean(this.state?.creds.me);
+	}
+
+	async load(): Promise<void> {
+		this.state ??= await this.store.load();
+	}
+
+	async connect(handlers: DriverHandlers): Promise<void> {
+		await this.load();
+		const state = this.state!;
+		this.endedByUs = false;
+		const socket = makeWASocket({
+			auth: state,
+			logger: quiet as never,
+			markOnlineOnConnect: false,
+			syncFullHistory: false,
+			shouldSyncHistoryMessage: () => false,
+			generateHighQualityLinkPreview: false,
+			...(this.server ? { waWebSocketUrl: this.server.wsUrl, fetchAgent: new https.Agent({ ca: this.server.caCert }) } : {}),
+		});
+		this.socket = socket;
+		let resolveClosed!: () => void;
+		this.closed = new Promise(resolve => (resolveClosed = resolve));
+		socket.ev.on('creds.update', () => {
+			// A lost lease fails the write; the holder's renew loop stops this actor.
+			this.saving = this.saving.then(() => this.store.saveCreds(state.creds)).catch(() => undefined);
+		});
+		socket.ev.on('connection.update', update => {
+			if (this.socket !== socket) return;
+			if (update.qr) handlers.qr(update.qr);
+			if (update.connection === 'open') handlers.open(accountOf(socket.user));
+			if (update.connection === 'close') {
+				this.socket = undefined;
+				resolveClosed();
+				handlers.close(closeReason(update.lastDisconnect?.error, this.endedByUs));
+			}
+		});
+	}
+
+	async requestPairingCode(phone: string): Promise<string> {
+		if (!this.socket) throw new Error('Not connected');
+		return this.socket.requestPairingCode(phone);
+	}
+
+	async logout(): Promise<void> {
+		if (!this.socket) throw new Error('Not connected');
+		const closed = this.closed;
+		await this.socket.logout();
+		await closed;
+	}
+
+	async end(): Promise<void> {
+		const socket = this.socket;
+		if (!socket) return;
+		this.endedByUs = true;
+		const closed = this.closed;
+		void socket.end(undefined);
+		await closed;
+	}
+
+	/** Drops the in-memory session (after a logout the next pairing starts from fresh creds). */
+	forget(): void {
+		this.state = undefined;
+	}
+}

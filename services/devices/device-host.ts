@@ -1,0 +1,287 @@
+import { AuthStateStore, clearAuthState, type Fence } from './auth-state.ts';
+import type { ConnectLimiter } from './connect-limiter.ts';
+import { DeviceActor, type ActorOptions, type StartMode } from './device.actor.ts';
+import type { DeviceStatus } from './device.entity.ts';
+import { Leases, preferredNode, type SqlConnection } from './leases.ts';
+import type { LinkedAccount, WhatsAppDriver } from './whatsapp-driver.ts';
+
+export interface PlacementOptions {
+	nodeId: string;
+	/** A lease not renewed for this long expires and another node may take the device. */
+	leaseTtlMs: number;
+	/** Renewal and placement run this often (a third of the TTL by default). */
+	tickMs: number;
+	/** Devices handed over to a node that joined, per tick. */
+	handoverWave: number;
+	/** Spread of the first connect of devices picked up by placement (start, takeover). */
+	startJitterMs: number;
+	actor: ActorOptions;
+}
+
+/** What the host reports to its service, which persists nothing itself but publishes. */
+export interface HostEvents {
+	/** `linked`: the account (phone, JID) was recorded for the first time or changed. */
+	statusChanged(deviceId: string, previous: DeviceStatus, status: DeviceStatus, reason: string | null, linked: boolean): Promise<void>;
+	qr(deviceId: string, qr: string | null): void;
+	pairingCode(deviceId: string, code: string): void;
+	/** Devices this node let go of, so the nodes that prefer them look now rather than at their next tick. */
+	released(deviceIds: string[], leaving: boolean): void;
+}
+
+export interface HostDeps {
+	db: SqlConnection;
+	limiter: ConnectLimiter;
+	createDriver(store: AuthStateStore): WhatsAppDriver;
+	/** Nodes that run the devices service now, this one included. */
+	liveNodes(): string[];
+	events: HostEvents;
+	logger: { info(...args: unknown[]): void; warn(...args: unknown[]): void; error(...args: unknown[]): void };
+}
+
+export class DeviceBusyError extends Error {
+	constructor(
+		readonly deviceId: string,
+		readonly holder?: string,
+	) {
+		super(holder ? `Device ${deviceId} is held by node ${holder}` : `Device ${deviceId} is held by another node`);
+	}
+}
+
+export type Command = { kind: 'pair'; method: 'qr' } | { kind: 'pair'; method: 'code'; phone: string } | { kind: 'reconnect' } | { kind: 'logout' } | { kind: 'stop' };
+
+export interface Pairing {
+	qr: string | null;
+	pairingCode: string | null;
+}
+
+const COMMAND_TIMEOUT_MS = 25_000;
+
+/**
+ * The device actors of one node and the placement loop that decides which devices it holds:
+ * renew its leases (stopping any actor whose lease was lost), take the unheld devices it is the
+ * rendezvous choice for, and hand over, a wave at a time, the ones a newly joined node prefers.
+ */
+export class DeviceHost {
+	readonly leases: Leases;
+	private readonly actors = new Map<string, DeviceActor>();
+	/** Nodes that said they are stopping: not candidates even while the registry still lists them. */
+	private readonly leaving = new Map<string, number>();
+	private timer?: NodeJS.Timeout;
+	private ticking?: Promise<void>;
+	private tickAgain = false;
+	private lastRenewAt = 0;
+	private stopping = false;
+
+	constructor(
+		private readonly deps: HostDeps,
+		private readonly options: PlacementOptions,
+	) {
+		this.leases = new Leases(deps.db, options.nodeId, options.leaseTtlMs);
+	}
+
+	get nodeId(): string {
+		return this.options.nodeId;
+	}
+
+	/** Devices whose actor runs here now. */
+	heldDevices(): string[] {
+		return [...this.actors.keys()];
+	}
+
+	actor(deviceId: string): DeviceActor | undefined {
+		return this.actors.get(deviceId);
+	}
+
+	start(): void {
+		this.timer = setInterval(() => void this.tick(), this.options.tickMs);
+		void this.tick();
+	}
+
+	/** Graceful stop: close every socket, then release the leases so other nodes take over at once. */
+	async stop(): Promise<void> {
+		this.stopping = true;
+		clearInterval(this.timer);
+		await this.ticking;
+		const held = [...this.actors.values()];
+		this.actors.clear();
+		await Promise.all(held.map(actor => this.handOff(actor, 'Fleetcast node stopping; the device reconnects on the next node').catch(() => undefined)));
+		if (held.length) this.deps.events.released(held.map(a => a.deviceId), true);
+	}
+
+	nodeLeaving(nodeId: string): void {
+		if (nodeId !== this.nodeId) this.leaving.set(nodeId, Date.now() + 60_000);
+	}
+
+	/** Runs placement now (or right after the run in progress). */
+	tick(): Promise<void> {
+		if (this.stopping) return Promise.resolve();
+		if (this.ticking) {
+			this.tickAgain = true;
+			return this.ticking;
+		}
+		this.ticking = (async () => {
+			do {
+				this.tickAgain = false;
+				try {
+					await this.place();
+				} catch (err) {
+					this.deps.logger.warn(`Device placement failed: ${(err as Error).message}`);
+					this.checkRenewalAge();
+				}
+			} while (this.tickAgain && !this.stopping);
+		})().finally(() => (this.ticking = undefined));
+		return this.ticking;
+	}
+
+	/** Nodes a device may be placed on now. */
+	async candidates(): Promise<string[]> {
+		const now = Date.now();
+		for (const [node, until] of this.leaving) if (until < now) this.leaving.delete(node);
+		const silent = await this.leases.silentNodes();
+		const nodes = new Set(this.deps.liveNodes().filter(n => !silent.has(n) && !this.leaving.has(n)));
+		nodes.add(this.nodeId);
+		return [...nodes].sort();
+	}
+
+	private async place(): Promise<void> {
+		const held = await this.leases.renew();
+		this.lastRenewAt = Date.now();
+		for (const actor of [...this.actors.values()]) {
+			if (held.get(actor.deviceId) !== actor.epoch) {
+				this.deps.logger.warn(`Lease on device ${actor.deviceId} was lost; closing its socket.`);
+				this.actors.delete(actor.deviceId);
+				await actor.stop();
+			}
+		}
+		if (this.stopping) return;
+		const nodes = await this.candidates();
+		const unheld = await this.leases.unheld(this.options.leaseTtlMs);
+		const mine = unheld.filter(d => !this.actors.has(d.deviceId) && (d.abandoned || preferredNode(d.deviceId, nodes) === this.nodeId));
+		if (mine.length) {
+			const granted = await this.leases.acquire(mine.map(d => d.deviceId));
+			for (const device of mine) {
+				const epoch = granted.get(device.deviceId);
+				if (epoch === undefined) continue;
+				// A device caught mid-pairing (its node died) shows a new QR; the others resume their session.
+				const mode: StartMode = device.status === 'pairing' ? { kind: 'pair', method: 'qr' } : { kind: 'resume', jitterMs: this.options.startJitterMs };
+				await this.startActor(device.deviceId, epoch, mode, device.status);
+			}
+		}
+		await this.handOver(nodes);
+	}
+
+	private async handOver(nodes: string[]): Promise<void> {
+		const moving = [...this.actors.values()].filter(a => a.running && preferredNode(a.deviceId, nodes) !== this.nodeId).slice(0, this.options.handoverWave);
+		if (moving.length === 0) return;
+		await Promise.all(moving.map(async actor => {
+			this.actors.delete(actor.deviceId);
+			await this.handOff(actor, 'Moving to another node');
+		}));
+		this.deps.logger.info(`Handed over ${moving.length} devices to their preferred nodes.`);
+		this.deps.events.released(moving.map(a => a.deviceId), false);
+	}
+
+	/** Closes the socket, says the device is between nodes, and releases the lease. */
+	private async handOff(actor: DeviceActor, reason: string): Promise<void> {
+		await actor.stop();
+		if (actor.status !== 'pairing') {
+			await this.saveStatus(actor.deviceId, { nodeId: this.nodeId, epoch: actor.epoch }, 'reconnecting', reason);
+		}
+		await this.leases.release(actor.deviceId, actor.epoch);
+	}
+
+	/** A node whose event loop stalled past the TTL must assume its leases are gone. */
+	private checkRenewalAge(): void {
+		if (Date.now() - this.lastRenewAt < this.options.leaseTtlMs) return;
+		for (const actor of this.actors.values()) void actor.stop();
+		this.actors.clear();
+	}
+
+	/**
+	 * Runs a user's command on this node: the service routes it here because this node holds the
+	 * device or is its preferred holder. Throws DeviceBusyError when another node holds it.
+	 */
+	async command(deviceId: string, command: Command, status: DeviceStatus): Promise<Pairing> {
+		let actor = this.actors.get(deviceId);
+		if (command.kind === 'stop') {
+			if (actor) await this.retire(actor);
+			return { qr: null, pairingCode: null };
+		}
+		if (command.kind === 'logout' && actor?.running) {
+			await actor.logout();
+			return { qr: null, pairingCode: null };
+		}
+		if (actor) await this.retire(actor, false);
+		const epoch = actor?.epoch ?? (await this.leases.acquire([deviceId])).get(deviceId);
+		if (epoch === undefined) throw new DeviceBusyError(deviceId, (await this.leases.holder(deviceId))?.nodeId);
+		if (command.kind === 'pair') {
+			await clearAuthState(this.deps.db, deviceId);
+			actor = await this.startActor(deviceId, epoch, command.method === 'qr' ? { kind: 'pair', method: 'qr' } : { kind: 'pair', method: 'code', phone: command.phone }, status);
+			const pairing = await actor.waitFor(a => (a.qr || a.pairingCode || !a.running || a.status !== 'pairing' ? a : undefined), COMMAND_TIMEOUT_MS, 'a QR or pairing code');
+			return { qr: pairing.qr, pairingCode: pairing.pairingCode };
+		}
+		actor = await this.startActor(deviceId, epoch, { kind: 'resume' }, status);
+		if (command.kind === 'logout') {
+			// To unlink from the phone the session must be connected; give it a moment, then log out either way.
+			await actor.waitFor(a => a.status === 'online' || !a.running, COMMAND_TIMEOUT_MS, 'the device to connect').catch(() => undefined);
+			if (actor.running) await actor.logout();
+		}
+		return { qr: null, pairingCode: null };
+	}
+
+	/** Stops an actor; with `release` its lease goes too. */
+	private async retire(actor: DeviceActor, release = true): Promise<void> {
+		this.actors.delete(actor.deviceId);
+		await actor.stop();
+		if (release) await this.leases.release(actor.deviceId, actor.epoch);
+	}
+
+	private async startActor(deviceId: string, epoch: number, mode: StartMode, status?: DeviceStatus): Promise<DeviceActor> {
+		const fence: Fence = { nodeId: this.nodeId, epoch };
+		const store = new AuthStateStore(this.deps.db, deviceId, fence);
+		const initial = status ?? (await this.currentStatus(deviceId));
+		const actor: DeviceActor = new DeviceActor(
+			deviceId,
+			epoch,
+			this.deps.createDriver(store),
+			this.deps.limiter,
+			{
+				status: (next, reason, account) => this.saveStatus(deviceId, fence, next, reason, account),
+				qr: qr => this.deps.events.qr(deviceId, qr),
+				pairingCode: code => this.deps.events.pairingCode(deviceId, code),
+				clearSession: () => clearAuthState(this.deps.db, deviceId),
+				finished: () => {
+					if (this.actors.get(deviceId) !== actor) return;
+					this.actors.delete(deviceId);
+					void this.leases.release(deviceId, epoch).catch(err => this.deps.logger.warn(`Releasing device ${deviceId}: ${err.message}`));
+				},
+				logger: this.deps.logger,
+			},
+			this.options.actor,
+			initial,
+		);
+		this.actors.set(deviceId, actor);
+		await actor.start(mode);
+		return actor;
+	}
+
+	private async currentStatus(deviceId: string): Promise<DeviceStatus> {
+		const rows = await this.deps.db.execute<{ status: DeviceStatus }[]>(`select status from devices where id = ?`, [deviceId]);
+		return rows[0]?.status ?? 'new';
+	}
+
+	/** Writes a status only while this node holds the lease at this epoch, so a stale holder cannot overwrite it. */
+	private async saveStatus(deviceId: string, fence: Fence, status: DeviceStatus, reason: string | null, account?: LinkedAccount): Promise<void> {
+		const rows = await this.deps.db.execute<{ previous: DeviceStatus; previous_jid: string | null }[]>(
+			`with old as (select status, jid from devices where id = ?)
+			 update devices set status = ?, status_reason = ?, updated_at = now(),
+			   last_seen_at = case when ? = 'online' or status = 'online' then now() else last_seen_at end,
+			   phone = coalesce(?, phone), jid = coalesce(?, jid), lid = coalesce(?, lid)
+			 where id = ? and exists (select 1 from device_leases l where l.device_id = ? and l.node_id = ? and l.epoch = ?)
+			 returning (select status from old) as previous, (select jid from old) as previous_jid`,
+			[deviceId, status, reason, status, account?.phone ?? null, account?.jid ?? null, account?.lid ?? null, deviceId, deviceId, fence.nodeId, fence.epoch],
+		);
+		if (!rows[0]) return; // not ours any more (or deleted): the holder's renew loop stops the actor
+		await this.deps.events.statusChanged(deviceId, rows[0].previous, status, reason, Boolean(account && account.jid !== rows[0].previous_jid));
+	}
+}

@@ -1,0 +1,400 @@
+import { Errors, type Context } from 'moleculer';
+import type { FleetServiceSchema } from '../../mixins/service-schema.ts';
+import { userOf } from '../../mixins/auth.middleware.ts';
+import { readEnv } from '../../mixins/env.ts';
+import { databaseOf, emOf } from '../../mixins/orm.middleware.ts';
+import { acquireRedis, releaseRedis } from '../../mixins/redis.ts';
+import { hasSession } from './auth-state.ts';
+import { BaileysDriver, type WhatsAppServer } from './baileys-driver.ts';
+import { LocalConnectLimiter, RedisConnectLimiter, type ConnectLimiter } from './connect-limiter.ts';
+import { applyPacing, toDeviceDto } from './device-dto.ts';
+import { DeviceBusyError, DeviceHost, type Command, type Pairing } from './device-host.ts';
+import { DEFAULT_ACTOR_OPTIONS } from './device.actor.ts';
+import { Device, type DeviceStatus } from './device.entity.ts';
+import { preferredNode, type SqlConnection } from './leases.ts';
+import * as E from './devices.events.ts';
+import * as P from './devices.params.ts';
+
+const { MoleculerClientError, MoleculerRetryableError, ValidationError } = Errors;
+
+export interface DevicesSettings {
+	leaseTtlMs: number;
+	connectConcurrency: number;
+	maxRestarts: number;
+	handoverWave: number;
+	startJitterMs: number;
+	backoffBaseMs: number;
+	backoffMaxMs: number;
+	/** A WhatsApp double to connect to instead of WhatsApp; found from WHATSAPP_DOUBLE_URL or the demo service when unset. */
+	whatsapp?: WhatsAppServer;
+	/** Demo mode: use the demo service's double. */
+	demo: boolean;
+}
+
+interface Methods {
+	ownDevice(ctx: Context, id: string): Promise<Device>;
+	route(ctx: Context, deviceId: string, command: Command): Promise<Pairing>;
+	holderNode(deviceId: string): Promise<string | undefined>;
+	publishDevice(deviceId: string, extra?: { previous: DeviceStatus; linked: boolean }): Promise<void>;
+	ownerOf(deviceId: string): Promise<string | undefined>;
+	deleteImpact(deviceId: string): Promise<Record<string, number>>;
+	liveNodes(): string[];
+	findServer(): Promise<WhatsAppServer | undefined>;
+}
+
+interface Locals {
+	host: DeviceHost;
+	limiter: ConnectLimiter;
+	db: SqlConnection;
+	redisUrl?: string;
+	owners: Map<string, string>;
+}
+
+interface CommandParams {
+	deviceId: string;
+	command: Command;
+	status: DeviceStatus;
+}
+
+const notFound = () => new MoleculerClientError('No such device.', 404, 'NOT_FOUND');
+const conflict = (message: string) => new MoleculerClientError(message, 409, 'DEVICE_STATE');
+
+/** Digits of a number typed with country code ("+60 12-345 6789"), or a validation error. */
+function pairingPhone(raw: string | undefined): string {
+	const digits = (raw ?? '').replace(/[\s().+-]/g, '');
+	if (!/^[1-9]\d{7,14}$/.test(digits)) {
+		throw new ValidationError('Enter the phone number with its country code.', 'VALIDATION_ERROR', [
+			{ field: 'phone', message: 'Use the full number with country code, e.g. +60 12 345 6789.', type: 'phone' },
+		]);
+	}
+	return digits;
+}
+
+const DevicesService: FleetServiceSchema<DevicesSettings, Methods, Locals> = {
+	name: 'devices',
+
+	settings: {} as DevicesSettings,
+
+	actions: {
+		list: {
+			rest: 'GET /devices',
+			async handler(ctx: Context) {
+				const devices = await emOf(ctx).find(Device, { user: userOf(ctx).id }, { orderBy: { createdAt: 'asc' } });
+				return devices.map(toDeviceDto);
+			},
+		},
+
+		create: {
+			rest: 'POST /devices',
+			params: P.createParams,
+			async handler(ctx: Context<P.CreateParams, { $statusCode?: number }>) {
+				const em = emOf(ctx);
+				const device = em.create(Device, { user: userOf(ctx).id, name: ctx.params.name } as never) as Device;
+				const problem = applyPacing(device, ctx.params.pacing ?? {});
+				if (problem) throw new ValidationError(problem, 'VALIDATION_ERROR', [{ field: 'pacing', message: problem, type: 'pacing' }]);
+				await em.flush();
+				ctx.meta.$statusCode = 201;
+				const dto = toDeviceDto(device);
+				ctx.broadcast<E.DeviceUpdated>(E.DEVICE_UPDATED, { userId: userOf(ctx).id, device: dto });
+				return dto;
+			},
+		},
+
+		/** The device, who holds it, and what deleting it would remove. */
+		get: {
+			rest: 'GET /devices/:id',
+			params: P.idParams,
+			async handler(ctx: Context<P.IdParams>): Promise<P.DeviceDetailsDto> {
+				const device = await this.ownDevice(ctx, ctx.params.id);
+				return { ...toDeviceDto(device), node: (await this.holderNode(device.id)) ?? null, deleteRemoves: await this.deleteImpact(device.id) };
+			},
+		},
+
+		update: {
+			rest: 'PATCH /devices/:id',
+			params: P.updateParams,
+			async handler(ctx: Context<P.UpdateParams>) {
+				const device = await this.ownDevice(ctx, ctx.params.id);
+				if (ctx.params.name !== undefined) device.name = ctx.params.name;
+				const problem = applyPacing(device, ctx.params.pacing ?? {});
+				if (problem) throw new ValidationError(problem, 'VALIDATION_ERROR', [{ field: 'pacing', message: problem, type: 'pacing' }]);
+				await emOf(ctx).flush();
+				const dto = toDeviceDto(device);
+				ctx.broadcast<E.DeviceUpdated>(E.DEVICE_UPDATED, { userId: userOf(ctx).id, device: dto });
+				return dto;
+			},
+		},
+
+		/** Logs the device out (unlinking it from the phone), then deletes it and every row that references it. */
+		remove: {
+			rest: 'DELETE /devices/:id',
+			params: P.idParams,
+			async handler(ctx: Context<P.IdParams, { $statusCode?: number }>) {
+				const device = await this.ownDevice(ctx, ctx.params.id);
+				if (await hasSession(this.db, device.id)) {
+					await this.route(ctx, device.id, { kind: 'logout' }).catch(err => this.logger.warn(`Logout before deleting ${device.id} failed: ${err.message}`));
+				}
+				if (await this.holderNode(device.id)) await this.route(ctx, device.id, { kind: 'stop' });
+				// Foreign keys cascade: one statement removes the device and everything that references it.
+				await emOf(ctx).nativeDelete(Device, { id: device.id, user: userOf(ctx).id });
+				this.owners.delete(device.id);
+				ctx.broadcast<E.DeviceDeleted>(E.DEVICE_DELETED, { userId: userOf(ctx).id, deviceId: device.id });
+				ctx.meta.$statusCode = 204;
+				return null;
+			},
+		},
+
+		/** Starts linking: a QR to scan (live as `device.qr` events) or an 8-character code for the phone. */
+		pair: {
+			rest: 'POST /devices/:id/pair',
+			params: P.pairParams,
+			async handler(ctx: Context<P.PairParams>): Promise<P.PairingDto> {
+				const device = await this.ownDevice(ctx, ctx.params.id);
+				if (['online', 'connecting', 'reconnecting'].includes(device.status)) throw conflict('This device is linked. Log it out before pairing it again.');
+				const command: Command = ctx.params.method === 'code' ? { kind: 'pair', method: 'code', phone: pairingPhone(ctx.params.phone) } : { kind: 'pair', method: 'qr' };
+				const pairing = await this.route(ctx, device.id, command);
+				await emOf(ctx).refresh(device);
+				return { status: device.status, ...pairing };
+			},
+		},
+
+		/** What to show while pairing: the current QR or pairing code. */
+		qr: {
+			rest: 'GET /devices/:id/qr',
+			params: P.idParams,
+			async handler(ctx: Context<P.IdParams>): Promise<P.PairingDto> {
+				const device = await this.ownDevice(ctx, ctx.params.id);
+				const node = device.status === 'pairing' ? await this.holderNode(device.id) : undefined;
+				const pairing: Pairing = node ? await ctx.call('devices.pairing', { deviceId: device.id }, { nodeID: node }) : { qr: null, pairingCode: null };
+				return { status: device.status, ...pairing };
+			},
+		},
+
+		/** Reconnects with the stored session (no QR). */
+		reconnect: {
+			rest: 'POST /devices/:id/reconnect',
+			params: P.idParams,
+			async handler(ctx: Context<P.IdParams>) {
+				const device = await this.ownDevice(ctx, ctx.params.id);
+				if (!(await hasSession(this.db, device.id))) throw conflict('This device is not linked. Pair it first.');
+				await this.route(ctx, device.id, { kind: 'reconnect' });
+				await emOf(ctx).refresh(device);
+				return toDeviceDto(device);
+			},
+		},
+
+		/** Unlinks the device from the phone and forgets the session; phone and JID stay for re-pairing. */
+		logout: {
+			rest: 'POST /devices/:id/logout',
+			params: P.idParams,
+			async handler(ctx: Context<P.IdParams>) {
+				const device = await this.ownDevice(ctx, ctx.params.id);
+				const linked = await hasSession(this.db, device.id);
+				if (!linked && device.status !== 'pairing') throw conflict('This device is not linked.');
+				await this.route(ctx, device.id, linked ? { kind: 'logout' } : { kind: 'stop' });
+				if (!linked) await this.db.execute(`update devices set status = 'new', status_reason = 'Pairing cancelled', updated_at = now() where id = ?`, [device.id]);
+				await emOf(ctx).refresh(device);
+				if (!linked) await this.publishDevice(device.id, { previous: 'pairing', linked: false });
+				return toDeviceDto(device);
+			},
+		},
+
+		/** Runs a command on the node that holds (or should hold) the device. Internal. */
+		command: {
+			visibility: 'public',
+			async handler(ctx: Context<CommandParams>): Promise<Pairing> {
+				try {
+					return await this.host.command(ctx.params.deviceId, ctx.params.command, ctx.params.status);
+				} catch (err) {
+					if (err instanceof DeviceBusyError) throw new MoleculerRetryableError(err.message, 409, 'DEVICE_MOVED');
+					throw err;
+				}
+			},
+		},
+
+		/** The QR or pairing code of a device held here. Internal. */
+		pairing: {
+			visibility: 'public',
+			handler(ctx: Context<{ deviceId: string }>): Pairing {
+				const actor = this.host.actor(ctx.params.deviceId);
+				return { qr: actor?.qr ?? null, pairingCode: actor?.pairingCode ?? null };
+			},
+		},
+
+		/** Which devices this node holds, for the REPL, tests and the fleet page. */
+		held: {
+			visibility: 'public',
+			auth: 'public',
+			handler(): { nodeId: string; devices: string[]; connectingPeak: number } {
+				return { nodeId: this.broker.nodeID, devices: this.host.heldDevices(), connectingPeak: this.limiter.peak };
+			},
+		},
+	},
+
+	events: {
+		/** Another node let devices go: those this node prefers are taken now, not at the next tick. */
+		'device.released': {
+			handler(ctx: Context<{ nodeId: string; leaving: boolean }>) {
+				if (ctx.params.nodeId === this.broker.nodeID) return;
+				if (ctx.params.leaving) this.host.nodeLeaving(ctx.params.nodeId);
+				void this.host.tick();
+			},
+		},
+		'$services.changed'() {
+			void this.host?.tick();
+		},
+		'$node.disconnected'() {
+			void this.host?.tick();
+		},
+	},
+
+	methods: {
+		async ownDevice(ctx, id) {
+			const device = await emOf(ctx).findOne(Device, { id, user: userOf(ctx).id });
+			if (!device) throw notFound();
+			return device;
+		},
+
+		async route(ctx, deviceId, command) {
+			const status = ((await this.db.execute<{ status: DeviceStatus }[]>(`select status from devices where id = ?`, [deviceId]))[0]?.status ?? 'new') as DeviceStatus;
+			for (let attempt = 1; ; attempt++) {
+				const nodeID = (await this.holderNode(deviceId)) ?? preferredNode(deviceId, await this.host.candidates())!;
+				try {
+					return (await ctx.call('devices.command', { deviceId, command, status } satisfies CommandParams, { nodeID, timeout: 60_000 })) as Pairing;
+				} catch (err) {
+					// The device changed hands between the lookup and the call: look again.
+					if ((err as { type?: string }).type !== 'DEVICE_MOVED' || attempt >= 3) throw err;
+				}
+			}
+		},
+
+		async holderNode(deviceId) {
+			const holder = await this.host.leases.holder(deviceId);
+			return holder && this.liveNodes().includes(holder.nodeId) ? holder.nodeId : undefined;
+		},
+
+		async ownerOf(deviceId) {
+			let owner = this.owners.get(deviceId);
+			if (!owner) {
+				const rows = await this.db.execute<{ user_id: string }[]>(`select user_id from devices where id = ?`, [deviceId]);
+				owner = rows[0]?.user_id;
+				if (owner) this.owners.set(deviceId, owner);
+			}
+			return owner;
+		},
+
+		async publishDevice(deviceId, extra) {
+			const em = databaseOf(this.broker).orm.em.fork();
+			const device = await em.findOne(Device, { id: deviceId });
+			if (!device) return;
+			const userId = device.user.id;
+			const dto = toDeviceDto(device);
+			if (extra) {
+				this.broker.broadcast<E.DeviceStatusChanged>(E.DEVICE_STATUS_CHANGED, { userId, deviceId, status: dto.status, previous: extra.previous, reason: dto.statusReason });
+				if (extra.linked && dto.phone && dto.jid) this.broker.broadcast<E.DeviceLinked>(E.DEVICE_LINKED, { userId, deviceId, phone: dto.phone, jid: dto.jid, lid: dto.lid });
+			}
+			this.broker.broadcast<E.DeviceUpdated>(E.DEVICE_UPDATED, { userId, device: dto });
+		},
+
+		async deleteImpact(deviceId) {
+			// Every table with a foreign key to devices, found in the catalog, so tables added later count too.
+			const references = await this.db.execute<{ table_name: string; column_name: string }[]>(
+				`select c.conrelid::regclass::text as table_name, a.attname as column_name
+				 from pg_constraint c join pg_attribute a on a.attrelid = c.conrelid and a.attnum = c.conkey[1]
+				 where c.contype = 'f' and c.confrelid = 'devices'::regclass order by 1`,
+			);
+			const removes: Record<string, number> = { devices: 1 };
+			for (const { table_name, column_name } of references) {
+				const table = table_name.replace(/"/g, '');
+				const rows = await this.db.execute<{ n: number }[]>(`select count(*)::int as n from "${table}" where "${column_name}" = ?`, [deviceId]);
+				removes[table] = rows[0]?.n ?? 0;
+			}
+			return removes;
+		},
+
+		liveNodes() {
+			const registry = this.broker.registry as unknown as { getServiceList(o: object): { name: string; nodeID: string }[] };
+			const services = registry.getServiceList({ onlyAvailable: true, skipInternal: true });
+			return [...new Set(services.filter(s => s.name === 'devices').map(s => s.nodeID))];
+		},
+
+		async findServer() {
+			if (this.settings.whatsapp) return this.settings.whatsapp;
+			const env = readEnv();
+			let url = env.whatsappDoubleUrl;
+			if (!url && this.settings.demo) {
+				await this.broker.waitForServices(['demo'], 30_000);
+				url = (await this.broker.call<{ url: string }>('demo.double')).url;
+			}
+			if (!url) return undefined;
+			const response = await fetch(new URL('/control/info', url));
+			if (!response.ok) throw new Error(`The WhatsApp double at ${url} answered ${response.status}`);
+			return (await response.json()) as WhatsAppServer;
+		},
+	},
+
+	created() {
+		const env = readEnv();
+		const ttlMs = env.deviceLeaseTtlSeconds * 1000;
+		const defaults: DevicesSettings = {
+			leaseTtlMs: ttlMs,
+			connectConcurrency: env.deviceConnectConcurrency,
+			maxRestarts: env.deviceMaxRestarts,
+			handoverWave: env.deviceHandoverWave,
+			startJitterMs: env.deviceStartJitterMs,
+			backoffBaseMs: DEFAULT_ACTOR_OPTIONS.backoffBaseMs,
+			backoffMaxMs: DEFAULT_ACTOR_OPTIONS.backoffMaxMs,
+			demo: env.demo,
+		};
+		this.settings = { ...defaults, ...this.settings };
+		this.redisUrl = env.redisUrl;
+		this.owners = new Map();
+		this.limiter = env.redisUrl
+			? new RedisConnectLimiter(acquireRedis(env.redisUrl), `${env.namespace}:device-connects`, this.settings.connectConcurrency)
+			: new LocalConnectLimiter(this.settings.connectConcurrency);
+	},
+
+	async started() {
+		const connection = databaseOf(this.broker).orm.em.getConnection();
+		this.db = { execute: (sql, params) => connection.execute(sql, params as unknown[], 'all') as never };
+		const server = await this.findServer();
+		const settings = this.settings;
+		this.host = new DeviceHost(
+			{
+				db: this.db,
+				limiter: this.limiter,
+				createDriver: store => new BaileysDriver(store, server),
+				liveNodes: () => this.liveNodes(),
+				logger: this.logger,
+				events: {
+					statusChanged: (deviceId, previous, _status, _reason, linked) => this.publishDevice(deviceId, { previous, linked }),
+					qr: (deviceId, qr) =>
+						void this.ownerOf(deviceId).then(userId => {
+							if (userId) void this.broker.broadcast<E.DeviceQr>(E.DEVICE_QR, { userId, deviceId, qr });
+						}),
+					pairingCode: (deviceId, code) =>
+						void this.ownerOf(deviceId).then(userId => {
+							if (userId) void this.broker.broadcast<E.DevicePairingCode>(E.DEVICE_PAIRING_CODE, { userId, deviceId, code });
+						}),
+					released: (deviceIds, leaving) => void this.broker.broadcast('device.released', { nodeId: this.broker.nodeID, deviceIds, leaving }),
+				},
+			},
+			{
+				nodeId: this.broker.nodeID,
+				leaseTtlMs: settings.leaseTtlMs,
+				tickMs: Math.max(500, Math.floor(settings.leaseTtlMs / 3)),
+				handoverWave: settings.handoverWave,
+				startJitterMs: settings.startJitterMs,
+				actor: { ...DEFAULT_ACTOR_OPTIONS, maxRestarts: settings.maxRestarts, backoffBaseMs: settings.backoffBaseMs, backoffMaxMs: settings.backoffMaxMs },
+			},
+		);
+		this.host.start();
+	},
+
+	async stopped() {
+		await this.host?.stop();
+		if (this.redisUrl) await releaseRedis(this.redisUrl);
+	},
+};
+
+export default DevicesService;

@@ -1,0 +1,57 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { asSchema } from '../../mixins/service-schema.ts';
+import DemoService from '../../services/demo/demo.service.ts';
+import { browserTestsEnabled, openBrowser } from '../helpers/browser.ts';
+import { pgliteDatabase, type TestDatabase } from '../helpers/databases.ts';
+import { DEVICE_NODE_SERVICES } from '../helpers/devices.ts';
+import { startNode, type TestNode } from '../helpers/node.ts';
+
+describe.runIf(browserTestsEnabled())('a user adds a device and links it with the demo phone from the dashboard', () => {
+	let db: TestDatabase;
+	let node: TestNode;
+	let browser: Awaited<ReturnType<typeof openBrowser>>;
+
+	beforeAll(async () => {
+		db = pgliteDatabase();
+		node = await startNode({
+			db,
+			services: [...DEVICE_NODE_SERVICES, asSchema(DemoService)],
+			settings: { devices: { demo: true, startJitterMs: 0 }, demo: { statePath: path.join(db.dataDir, 'demo-whatsapp.json') } },
+		});
+		browser = await openBrowser();
+	});
+	afterAll(async () => {
+		await browser?.close();
+		await node?.stop();
+		await db?.drop();
+	});
+
+	it('register → Devices → add → Pair → QR shows → demo phone scans it → the card turns online', async () => {
+		const page = await browser.context.newPage();
+		await page.goto(`${node.url}/register`);
+		await page.getByLabel('Name').fill('Nadia');
+		await page.getByLabel('Email').fill('nadia@example.com');
+		await page.getByLabel('Password').fill('a long enough password');
+		await page.getByRole('button', { name: 'Create account' }).click();
+		await expect.poll(() => page.getByTestId('connection-state').getAttribute('data-state')).toBe('live');
+
+		await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Devices' }).click();
+		await page.getByTestId('add-device-name').fill('Sales KL 1');
+		await page.getByTestId('add-device-submit').click();
+		const card = page.getByTestId('device-card').filter({ hasText: 'Sales KL 1' });
+		await expect.poll(() => card.getAttribute('data-status')).toBe('new');
+
+		await card.getByTestId('pair-button').click();
+		const dialog = page.getByRole('dialog');
+		await expect.poll(() => dialog.getByTestId('pair-qr').getAttribute('data-qr'), { timeout: 20_000 }).toMatch(/\S/);
+		await expect.poll(() => card.getByTestId('device-status').textContent()).toContain('Pairing');
+
+		await dialog.getByTestId('demo-link-button').click();
+		await expect.poll(() => card.getAttribute('data-status'), { timeout: 30_000 }).toBe('online');
+		// The modal closed by itself and said so; the card shows the phone that linked.
+		await expect.poll(() => dialog.count()).toBe(0);
+		await expect.poll(() => page.getByRole('status').filter({ hasText: 'is linked and online' }).count()).toBe(1);
+		await expect.poll(() => card.textContent()).toMatch(/\+\d{6,}/);
+	}, 90_000);
+});

@@ -1,0 +1,15 @@
+import { ApiError, http } from './http.ts';
+
+/** Whether this server runs in demo mode (it answers 404 to /api/demo otherwise). */
+export async function fetchDemoMode(): Promise<boolean> {
+	try {
+		await http.get<{ demo: true }>('/api/demo');
+		return true;
+	} catch (error) {
+		if (error instanceof ApiError && error.status === 404) return false;
+		throw error;
+	}
+}
+
+/** A demo phone scans the device's current QR; the device's progress then arrives as events. */
+export const linkDemoPhone = (deviceId: string) => http.post<void>(`/api/demo/devices/${encodeURIComponent(deviceId)}/link`);
