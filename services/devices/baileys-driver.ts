@@ -20,6 +20,7 @@ export interface WhatsAppServer {
 const quiet = { level: 'silent', child: () => quiet, trace() {}, debug() {}, info() {}, warn() {}, error() {}, fatal() {} };
 
 const addedCas = new Set<string>();
+const CLOSE_TIMEOUT_MS = 5_000;
 
 /**
  * Trust a non-WhatsApp server for this process: Baileys checks the Noise chain against the
@@ -125,18 +126,30 @@ export class BaileysDriver implements WhatsAppDriver {
 
 	async logout(): Promise<void> {
 		if (!this.socket) throw new Error('Not connected');
-		const closed = this.closed;
+		const closed = this.closed!;
 		await this.socket.logout();
-		await closed;
+		await this.untilClosed(closed);
 	}
 
 	async end(): Promise<void> {
 		const socket = this.socket;
 		if (!socket) return;
 		this.endedByUs = true;
-		const closed = this.closed;
+		const closed = this.closed!;
 		void socket.end(undefined);
-		await closed;
+		await this.untilClosed(closed);
+	}
+
+	/**
+	 * Baileys reports the close through its event buffer; should that report never come, the
+	 * socket is treated as closed after a while rather than blocking the actor's mailbox forever.
+	 */
+	private async untilClosed(closed: Promise<void>): Promise<void> {
+		let timer: NodeJS.Timeout | undefined;
+		const gaveUp = new Promise<void>(resolve => (timer = setTimeout(resolve, CLOSE_TIMEOUT_MS)));
+		await Promise.race([closed, gaveUp]);
+		clearTimeout(timer);
+		this.socket = undefined;
 	}
 
 	/** Drops the in-memory session (after a logout the next pairing starts from fresh creds). */

@@ -104,6 +104,7 @@ export class DeviceHost {
 		await this.ticking;
 		const held = [...this.actors.values()];
 		this.actors.clear();
+		await this.leases.leave().catch(() => undefined);
 		await Promise.all(held.map(actor => this.handOff(actor, 'Fleetcast node stopping; the device reconnects on the next node').catch(() => undefined)));
 		if (held.length) this.deps.events.released(held.map(a => a.deviceId), true);
 	}
@@ -137,8 +138,8 @@ export class DeviceHost {
 	async candidates(): Promise<string[]> {
 		const now = Date.now();
 		for (const [node, until] of this.leaving) if (until < now) this.leaving.delete(node);
-		const silent = await this.leases.silentNodes();
-		const nodes = new Set(this.deps.liveNodes().filter(n => !silent.has(n) && !this.leaving.has(n)));
+		const alive = await this.leases.aliveNodes();
+		const nodes = new Set(this.deps.liveNodes().filter(n => alive.has(n) && !this.leaving.has(n)));
 		nodes.add(this.nodeId);
 		return [...nodes].sort();
 	}
@@ -146,6 +147,7 @@ export class DeviceHost {
 	private async place(): Promise<void> {
 		const held = await this.leases.renew();
 		this.lastRenewAt = Date.now();
+		await this.leases.heartbeat();
 		for (const actor of [...this.actors.values()]) {
 			if (held.get(actor.deviceId) !== actor.epoch) {
 				this.deps.logger.warn(`Lease on device ${actor.deviceId} was lost; closing its socket.`);

@@ -71,12 +71,26 @@ export class Leases {
 		return rows.map(r => ({ deviceId: r.id, status: r.status, abandoned: r.abandoned }));
 	}
 
-	/** Nodes holding leases of which none is still valid: they stopped renewing, so they are gone. */
-	async silentNodes(): Promise<Set<string>> {
+	/** Records that this node is alive and placing devices (with the lease renewal, every tick). */
+	async heartbeat(): Promise<void> {
+		await this.db.execute(
+			`insert into fleet_nodes (node_id, seen_at) values (?, now()) on conflict (node_id) do update set seen_at = excluded.seen_at`,
+			[this.nodeId],
+		);
+	}
+
+	/** Nodes that ran placement within the lease TTL: a node that stopped (or stalled) longer is no candidate. */
+	async aliveNodes(): Promise<Set<string>> {
 		const rows = await this.db.execute<{ node_id: string }[]>(
-			`select node_id from device_leases where node_id <> '' group by node_id having max(expires_at) < now()`,
+			`select node_id from fleet_nodes where seen_at > now() - ? * interval '1 millisecond'`,
+			[this.ttlMs],
 		);
 		return new Set(rows.map(r => r.node_id));
+	}
+
+	/** Leaving the fleet on a graceful stop; also drops nodes not seen for a day. */
+	async leave(): Promise<void> {
+		await this.db.execute(`delete from fleet_nodes where node_id = ? or seen_at < now() - interval '1 day'`, [this.nodeId]);
 	}
 
 	/** Who holds a device now (a valid lease), if anyone. */
