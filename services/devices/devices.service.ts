@@ -48,6 +48,7 @@ interface Locals {
 	db: SqlConnection;
 	redisUrl?: string;
 	owners: Map<string, string>;
+	metricsTimer?: NodeJS.Timeout;
 }
 
 interface CommandParams {
@@ -389,9 +390,22 @@ const DevicesService: FleetServiceSchema<DevicesSettings, Methods, Locals> = {
 			},
 		);
 		this.host.start();
+		// Gauges for /metrics: devices held here, sockets connecting now and the most at once.
+		const metrics = this.broker.metrics;
+		const gauges = { held: 'fleetcast.devices.held', connecting: 'fleetcast.devices.connecting', peak: 'fleetcast.devices.connecting.peak' };
+		metrics.register({ type: 'gauge', name: gauges.held, description: 'Devices whose socket this node holds' });
+		metrics.register({ type: 'gauge', name: gauges.connecting, description: 'Devices of this node connecting now' });
+		metrics.register({ type: 'gauge', name: gauges.peak, description: 'Most devices of this node connecting at once since start' });
+		this.metricsTimer = setInterval(() => {
+			metrics.set(gauges.held, this.host.heldDevices().length);
+			metrics.set(gauges.connecting, this.limiter.inUse);
+			metrics.set(gauges.peak, this.limiter.peak);
+		}, 1_000);
+		this.metricsTimer.unref();
 	},
 
 	async stopped() {
+		clearInterval(this.metricsTimer);
 		await this.host?.stop();
 		if (this.redisUrl) await releaseRedis(this.redisUrl);
 	},
