@@ -31,9 +31,11 @@ export interface Pacing {
 	quietHours: { start: string; end: string } | null;
 }
 
+const nameField = { type: 'string', trim: true, min: 1, max: 100, messages: { stringMin: 'Give the device a name.', stringMax: 'Use at most 100 characters.' } } as const;
+
 export const createParams = {
 	$$strict: true,
-	name: { type: 'string', trim: true, min: 1, max: 100 },
+	name: nameField,
 	pacing: { type: 'object', optional: true, strict: true, props: pacingFields },
 } as const;
 export interface CreateParams {
@@ -52,7 +54,7 @@ export interface IdParams {
 export const updateParams = {
 	$$strict: true,
 	id: idParams.id,
-	name: { type: 'string', trim: true, min: 1, max: 100, optional: true },
+	name: { ...nameField, optional: true },
 	pacing: { type: 'object', optional: true, strict: true, props: pacingFields },
 } as const;
 export interface UpdateParams {

@@ -25,7 +25,7 @@ describe('linking a device with a pairing code typed into the phone', () => {
 		socket.close();
 	});
 
-	it('refuses a number without a country code and an unknown method, changing nothing', async () => {
+	it('refuses bad input with a reason and changes nothing', async () => {
 		const user = new Client(bed.node.url);
 		await user.register();
 		const { body: device } = await user.post('/api/devices', { name: 'Typo' });
@@ -34,5 +34,11 @@ describe('linking a device with a pairing code typed into the phone', () => {
 		expect(badPhone.body.error.fields).toEqual([{ field: 'phone', message: expect.stringMatching(/country code/) }]);
 		expect((await user.post(`/api/devices/${device.id}/pair`, { method: 'carrier-pigeon' })).status).toBe(400);
 		expect((await user.get(`/api/devices/${device.id}`)).body.status).toBe('new');
+		const unnamed = await user.post('/api/devices', { name: '  ' });
+		expect(unnamed.body.error.fields).toEqual([{ field: 'name', message: 'Give the device a name.' }]);
+		const slow = await user.patch(`/api/devices/${device.id}`, { pacing: { minDelaySeconds: 90, maxDelaySeconds: 30 } });
+		expect(slow.status).toBe(400);
+		expect(slow.body.error.fields).toEqual([{ field: 'pacing', message: expect.stringMatching(/minimum delay/) }]);
+		expect((await user.get(`/api/devices/${device.id}`)).body.pacing).toMatchObject({ minDelaySeconds: 20, maxDelaySeconds: 60 });
 	});
 });
