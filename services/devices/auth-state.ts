@@ -119,9 +119,16 @@ export class AuthStateStore {
 	}
 }
 
-/** Forgets a device's session (after logout or when WhatsApp unlinked it): the next pairing starts fresh. */
-export async function clearAuthState(db: SqlConnection, deviceId: string): Promise<void> {
-	await db.execute(`delete from device_auth_keys where device_id = ?`, [deviceId]);
+/**
+ * Forgets a device's session (after logout or when WhatsApp unlinked it): the next pairing starts
+ * fresh. Fenced like every write, so a stale holder cannot wipe the new holder's session.
+ */
+export async function clearAuthState(db: SqlConnection, deviceId: string, fence: Fence): Promise<void> {
+	await db.execute(
+		`delete from device_auth_keys where device_id = ?
+		 and exists (select 1 from device_leases where device_id = ? and node_id = ? and epoch = ?)`,
+		[deviceId, deviceId, fence.nodeId, fence.epoch],
+	);
 }
 
 /** True when the device has creds of a completed link (it can reconnect without a QR). */

@@ -1,7 +1,7 @@
 import https from 'node:https';
 import tls from 'node:tls';
 import { DisconnectReason, makeWASocket, WA_CERT_DETAILS, type AuthenticationState, type WASocket } from '@whiskeysockets/baileys';
-import type { AuthStateStore } from './auth-state.ts';
+import { LeaseLostError, type AuthStateStore } from './auth-state.ts';
 import type { CloseReason, DriverHandlers, LinkedAccount, WhatsAppDriver } from './whatsapp-driver.ts';
 
 /**
@@ -21,6 +21,7 @@ const quiet = { level: 'silent', child: () => quiet, trace() {}, debug() {}, inf
 
 const addedCas = new Set<string>();
 const CLOSE_TIMEOUT_MS = 5_000;
+const CREDS_SAVE_ATTEMPTS = 4;
 
 /**
  * Trust a non-WhatsApp server for this process: Baileys checks the Noise chain against the
@@ -42,8 +43,8 @@ function closeReason(error: unknown, endedByUs: boolean): CloseReason {
 	switch (code) {
 		case DisconnectReason.restartRequired:
 			return { kind: 'restart', code, message };
+		// Not badSession (500): Baileys uses it for any stream error without a known reason.
 		case DisconnectReason.loggedOut:
-		case DisconnectReason.badSession:
 		case DisconnectReason.multideviceMismatch:
 			return { kind: 'logged_out', code, message };
 		case DisconnectReason.forbidden:
@@ -75,6 +76,8 @@ export class BaileysDriver implements WhatsAppDriver {
 	constructor(
 		private readonly store: AuthStateStore,
 		private readonly server?: WhatsAppServer,
+		/** Told when the session could not be saved after retries. */
+		private readonly onSaveFailure?: (err: Error) => void,
 	) {
 		if (server) trustServer(server);
 	}
@@ -104,8 +107,7 @@ export class BaileysDriver implements WhatsAppDriver {
 		let resolveClosed!: () => void;
 		this.closed = new Promise(resolve => (resolveClosed = resolve));
 		socket.ev.on('creds.update', () => {
-			// A lost lease fails the write; the holder's renew loop stops this actor.
-			this.saving = this.saving.then(() => this.store.saveCreds(state.creds)).catch(() => undefined);
+			this.saving = this.saving.then(() => this.saveCreds(state));
 		});
 		socket.ev.on('connection.update', update => {
 			if (this.socket !== socket) return;
@@ -117,6 +119,24 @@ export class BaileysDriver implements WhatsAppDriver {
 				handlers.close(closeReason(update.lastDisconnect?.error, this.endedByUs));
 			}
 		});
+	}
+
+	/**
+	 * Saves the creds, retrying a failed write a few times: creds lost right after linking would
+	 * mean a new QR at the next restart. A lost lease fails for good; renewal stops this actor.
+	 */
+	private async saveCreds(state: AuthenticationState): Promise<void> {
+		for (let attempt = 1; ; attempt++) {
+			try {
+				return await this.store.saveCreds(state.creds);
+			} catch (err) {
+				if (err instanceof LeaseLostError || attempt >= CREDS_SAVE_ATTEMPTS) {
+					if (!(err instanceof LeaseLostError)) this.onSaveFailure?.(err as Error);
+					return;
+				}
+				await new Promise(resolve => setTimeout(resolve, 500 * attempt));
+			}
+		}
 	}
 
 	async requestPairingCode(phone: string): Promise<string> {

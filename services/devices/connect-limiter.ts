@@ -16,11 +16,15 @@ export interface ConnectLimiter {
 function wait(ms: number, signal?: AbortSignal): Promise<void> {
 	return new Promise((resolve, reject) => {
 		if (signal?.aborted) return reject(signal.reason);
-		const timer = setTimeout(resolve, ms);
-		signal?.addEventListener('abort', () => {
+		const onAbort = () => {
 			clearTimeout(timer);
-			reject(signal.reason);
-		}, { once: true });
+			reject(signal!.reason);
+		};
+		const timer = setTimeout(() => {
+			signal?.removeEventListener('abort', onAbort);
+			resolve();
+		}, ms);
+		signal?.addEventListener('abort', onAbort, { once: true });
 	});
 }
 
@@ -43,13 +47,20 @@ export class LocalConnectLimiter implements ConnectLimiter {
 			return Promise.resolve();
 		}
 		return new Promise((resolve, reject) => {
-			const entry = { deviceId, admit: resolve };
-			this.queue.push(entry);
-			signal?.addEventListener('abort', () => {
+			const onAbort = () => {
 				const at = this.queue.indexOf(entry);
 				if (at >= 0) this.queue.splice(at, 1);
-				reject(signal.reason);
-			}, { once: true });
+				reject(signal!.reason);
+			};
+			const entry = {
+				deviceId,
+				admit: () => {
+					signal?.removeEventListener('abort', onAbort);
+					resolve();
+				},
+			};
+			this.queue.push(entry);
+			signal?.addEventListener('abort', onAbort, { once: true });
 		});
 	}
 

@@ -47,7 +47,13 @@ export class DeviceBusyError extends Error {
 	}
 }
 
-export type Command = { kind: 'pair'; method: 'qr' } | { kind: 'pair'; method: 'code'; phone: string } | { kind: 'reconnect' } | { kind: 'logout' } | { kind: 'stop' };
+export type Command =
+	| { kind: 'pair'; method: 'qr' }
+	| { kind: 'pair'; method: 'code'; phone: string }
+	| { kind: 'reconnect' }
+	| { kind: 'logout' }
+	/** Close the socket and leave the device in `status` (it then has no holder). */
+	| { kind: 'stop'; status: 'new' | 'offline'; reason: string };
 
 export interface Pairing {
 	qr: string | null;
@@ -57,19 +63,27 @@ export interface Pairing {
 const COMMAND_TIMEOUT_MS = 25_000;
 
 /**
- * The device actors of one node and the placement loop that decides which devices it holds:
- * renew its leases (stopping any actor whose lease was lost), take the unheld devices it is the
- * rendezvous choice for, and hand over, a wave at a time, the ones a newly joined node prefers.
+ * The device actors of one node, and two loops. Renewal extends this node's leases, stops any
+ * actor whose lease was lost and releases leases it holds without an actor; a watchdog closes
+ * every socket when renewal has not succeeded for nearly a TTL, before another node may take
+ * over. Placement takes the unheld devices this node is the rendezvous choice for and hands over,
+ * a wave at a time, the ones a newly joined node prefers. Everything that starts or stops a
+ * device's actor runs under that device's lock, so a user command and placement never race.
  */
 export class DeviceHost {
 	readonly leases: Leases;
 	private readonly actors = new Map<string, DeviceActor>();
+	/** When each actor was created, in renewal rounds: a renewal older than the actor says nothing about it. */
+	private readonly born = new WeakMap<DeviceActor, number>();
+	private readonly locks = new Map<string, Promise<unknown>>();
 	/** Nodes that said they are stopping: not candidates even while the registry still lists them. */
 	private readonly leaving = new Map<string, number>();
-	private timer?: NodeJS.Timeout;
+	private timers: NodeJS.Timeout[] = [];
 	private ticking?: Promise<void>;
 	private tickAgain = false;
-	private lastRenewAt = 0;
+	private renewing?: Promise<void>;
+	private round = 0;
+	private lastRenewAt = Date.now();
 	private stopping = false;
 
 	constructor(
@@ -93,19 +107,23 @@ export class DeviceHost {
 	}
 
 	start(): void {
-		this.timer = setInterval(() => void this.tick(), this.options.tickMs);
-		void this.tick();
+		const { tickMs } = this.options;
+		this.timers = [
+			setInterval(() => void this.renew(), tickMs),
+			setInterval(() => void this.tick(), tickMs),
+			setInterval(() => this.watchdog(), Math.min(1_000, tickMs)),
+		];
+		void this.renew().then(() => this.tick());
 	}
 
 	/** Graceful stop: close every socket, then release the leases so other nodes take over at once. */
 	async stop(): Promise<void> {
 		this.stopping = true;
-		clearInterval(this.timer);
-		await this.ticking;
+		for (const timer of this.timers) clearInterval(timer);
+		await Promise.all([this.ticking, this.renewing]);
 		const held = [...this.actors.values()];
-		this.actors.clear();
 		await this.leases.leave().catch(() => undefined);
-		await Promise.all(held.map(actor => this.handOff(actor, 'Fleetcast node stopping; the device reconnects on the next node').catch(() => undefined)));
+		await Promise.all(held.map(actor => this.withDevice(actor.deviceId, () => this.handOff(actor, 'Fleetcast node stopping; the device reconnects on the next node')).catch(() => undefined)));
 		if (held.length) this.deps.events.released(held.map(a => a.deviceId), true);
 	}
 
@@ -127,7 +145,6 @@ export class DeviceHost {
 					await this.place();
 				} catch (err) {
 					this.deps.logger.warn(`Device placement failed: ${(err as Error).message}`);
-					this.checkRenewalAge();
 				}
 			} while (this.tickAgain && !this.stopping);
 		})().finally(() => (this.ticking = undefined));
@@ -144,47 +161,97 @@ export class DeviceHost {
 		return [...nodes].sort();
 	}
 
-	private async place(): Promise<void> {
-		const held = await this.leases.renew();
-		this.lastRenewAt = Date.now();
-		await this.leases.heartbeat();
-		for (const actor of [...this.actors.values()]) {
-			if (held.get(actor.deviceId) !== actor.epoch) {
-				this.deps.logger.warn(`Lease on device ${actor.deviceId} was lost; closing its socket.`);
-				this.actors.delete(actor.deviceId);
-				await actor.stop();
+	/** Runs `task` for one device after every earlier task for it finished. */
+	private withDevice<T>(deviceId: string, task: () => Promise<T>): Promise<T> {
+		const previous = this.locks.get(deviceId) ?? Promise.resolve();
+		const run = previous.catch(() => undefined).then(task);
+		const settled = run.catch(() => undefined);
+		this.locks.set(deviceId, settled);
+		void settled.then(() => {
+			if (this.locks.get(deviceId) === settled) this.locks.delete(deviceId);
+		});
+		return run;
+	}
+
+	private renew(): Promise<void> {
+		if (this.stopping || this.renewing) return this.renewing ?? Promise.resolve();
+		this.renewing = (async () => {
+			const round = ++this.round;
+			const began = Date.now();
+			try {
+				const held = await withTimeout(this.leases.renew(), this.options.tickMs, 'lease renewal');
+				this.lastRenewAt = began;
+				await this.leases.heartbeat();
+				for (const actor of [...this.actors.values()]) {
+					if ((this.born.get(actor) ?? 0) >= round || held.get(actor.deviceId) === actor.epoch) continue;
+					void this.withDevice(actor.deviceId, async () => {
+						if (this.actors.get(actor.deviceId) !== actor) return;
+						this.deps.logger.warn(`Lease on device ${actor.deviceId} was lost; closing its socket.`);
+						this.actors.delete(actor.deviceId);
+						await actor.stop();
+					});
+				}
+				// A lease of this node without an actor (a restart under the same NODE_ID, an actor that
+				// ended): give it up, and placement starts over from the database.
+				for (const [deviceId, epoch] of held) {
+					if (this.actors.has(deviceId)) continue;
+					void this.withDevice(deviceId, async () => {
+						if (!this.actors.has(deviceId)) await this.leases.release(deviceId, epoch);
+					}).catch(() => undefined);
+				}
+			} catch (err) {
+				this.deps.logger.warn(`Renewing device leases failed: ${(err as Error).message}`);
 			}
+		})().finally(() => (this.renewing = undefined));
+		return this.renewing;
+	}
+
+	/** Sockets must close before the leases can expire, or a node taking over would open a second one. */
+	private watchdog(): void {
+		if (this.actors.size === 0 || Date.now() - this.lastRenewAt < this.options.leaseTtlMs - this.options.tickMs) return;
+		this.deps.logger.error(`Device leases not renewed for ${Date.now() - this.lastRenewAt} ms; closing ${this.actors.size} sockets before they expire.`);
+		for (const actor of [...this.actors.values()]) {
+			this.actors.delete(actor.deviceId);
+			void actor.stop();
 		}
-		if (this.stopping) return;
+	}
+
+	private async place(): Promise<void> {
 		const nodes = await this.candidates();
 		const unheld = await this.leases.unheld(this.options.leaseTtlMs);
 		const mine = unheld.filter(d => !this.actors.has(d.deviceId) && (d.abandoned || preferredNode(d.deviceId, nodes) === this.nodeId));
-		if (mine.length) {
-			const granted = await this.leases.acquire(mine.map(d => d.deviceId));
-			for (const device of mine) {
-				const epoch = granted.get(device.deviceId);
-				if (epoch === undefined) continue;
-				// A device caught mid-pairing (its node died) shows a new QR; the others resume their session.
-				const mode: StartMode = device.status === 'pairing' ? { kind: 'pair', method: 'qr' } : { kind: 'resume', jitterMs: this.options.startJitterMs };
-				await this.startActor(device.deviceId, epoch, mode, device.status);
-			}
+		if (mine.length && !this.stopping) {
+			const granted = await this.leases.acquire(mine.map(d => d.deviceId), { expiredOnly: true });
+			await Promise.all(
+				mine.map(device => {
+					const epoch = granted.get(device.deviceId);
+					if (epoch === undefined) return undefined;
+					return this.withDevice(device.deviceId, async () => {
+						if (this.stopping || this.actors.has(device.deviceId)) return this.leases.release(device.deviceId, epoch);
+						// A device caught mid-pairing (its node died) shows a new QR; the others resume their session.
+						const mode: StartMode = device.status === 'pairing' ? { kind: 'pair', method: 'qr' } : { kind: 'resume', jitterMs: this.options.startJitterMs };
+						await this.startActor(device.deviceId, epoch, mode, device.status);
+					}).catch(err => this.deps.logger.warn(`Starting device ${device.deviceId}: ${(err as Error).message}`));
+				}),
+			);
 		}
 		await this.handOver(nodes);
 	}
 
 	private async handOver(nodes: string[]): Promise<void> {
-		const moving = [...this.actors.values()].filter(a => a.running && preferredNode(a.deviceId, nodes) !== this.nodeId).slice(0, this.options.handoverWave);
-		if (moving.length === 0) return;
-		await Promise.all(moving.map(async actor => {
-			this.actors.delete(actor.deviceId);
-			await this.handOff(actor, 'Moving to another node');
-		}));
+		// A device being paired stays: moving it would throw away the QR the user is about to scan.
+		const moving = [...this.actors.values()]
+			.filter(a => a.running && a.status !== 'pairing' && preferredNode(a.deviceId, nodes) !== this.nodeId)
+			.slice(0, this.options.handoverWave);
+		if (moving.length === 0 || this.stopping) return;
+		await Promise.all(moving.map(actor => this.withDevice(actor.deviceId, () => this.handOff(actor, 'Moving to another node'))));
 		this.deps.logger.info(`Handed over ${moving.length} devices to their preferred nodes.`);
 		this.deps.events.released(moving.map(a => a.deviceId), false);
 	}
 
 	/** Closes the socket, says the device is between nodes, and releases the lease. */
 	private async handOff(actor: DeviceActor, reason: string): Promise<void> {
+		if (this.actors.get(actor.deviceId) === actor) this.actors.delete(actor.deviceId);
 		await actor.stop();
 		if (actor.status !== 'pairing') {
 			await this.saveStatus(actor.deviceId, { nodeId: this.nodeId, epoch: actor.epoch }, 'reconnecting', reason);
@@ -192,56 +259,51 @@ export class DeviceHost {
 		await this.leases.release(actor.deviceId, actor.epoch);
 	}
 
-	/** A node whose event loop stalled past the TTL must assume its leases are gone. */
-	private checkRenewalAge(): void {
-		if (Date.now() - this.lastRenewAt < this.options.leaseTtlMs) return;
-		for (const actor of this.actors.values()) void actor.stop();
-		this.actors.clear();
-	}
-
 	/**
 	 * Runs a user's command on this node: the service routes it here because this node holds the
 	 * device or is its preferred holder. Throws DeviceBusyError when another node holds it.
 	 */
-	async command(deviceId: string, command: Command, status: DeviceStatus): Promise<Pairing> {
-		let actor = this.actors.get(deviceId);
-		if (command.kind === 'stop') {
-			if (actor) await this.retire(actor);
-			return { qr: null, pairingCode: null };
-		}
-		if (command.kind === 'logout' && actor?.running) {
-			await actor.logout();
-			return { qr: null, pairingCode: null };
-		}
-		if (actor) await this.retire(actor, false);
-		const epoch = actor?.epoch ?? (await this.leases.acquire([deviceId])).get(deviceId);
-		if (epoch === undefined) throw new DeviceBusyError(deviceId, (await this.leases.holder(deviceId))?.nodeId);
-		if (command.kind === 'pair') {
-			await clearAuthState(this.deps.db, deviceId);
-			actor = await this.startActor(deviceId, epoch, command.method === 'qr' ? { kind: 'pair', method: 'qr' } : { kind: 'pair', method: 'code', phone: command.phone }, status);
-			const pairing = await actor.waitFor(a => (a.qr || a.pairingCode || !a.running || a.status !== 'pairing' ? a : undefined), COMMAND_TIMEOUT_MS, 'a QR or pairing code');
-			return { qr: pairing.qr, pairingCode: pairing.pairingCode };
-		}
-		actor = await this.startActor(deviceId, epoch, { kind: 'resume' }, status);
-		if (command.kind === 'logout') {
-			// To unlink from the phone the session must be connected; give it a moment, then log out either way.
-			await actor.waitFor(a => a.status === 'online' || !a.running, COMMAND_TIMEOUT_MS, 'the device to connect').catch(() => undefined);
-			if (actor.running) await actor.logout();
-		}
-		return { qr: null, pairingCode: null };
+	command(deviceId: string, command: Command, status: DeviceStatus): Promise<Pairing> {
+		const none: Pairing = { qr: null, pairingCode: null };
+		if (this.stopping) return Promise.reject(new DeviceBusyError(deviceId));
+		return this.withDevice(deviceId, async () => {
+			let actor = this.actors.get(deviceId);
+			if (command.kind === 'logout' && actor?.running) {
+				await actor.logout();
+				return none;
+			}
+			if (actor) {
+				this.actors.delete(deviceId);
+				await actor.stop();
+			}
+			const epoch = actor?.epoch ?? (await this.leases.acquire([deviceId], { expiredOnly: false })).get(deviceId);
+			if (epoch === undefined) throw new DeviceBusyError(deviceId, (await this.leases.holder(deviceId))?.nodeId);
+			const fence: Fence = { nodeId: this.nodeId, epoch };
+			if (command.kind === 'stop') {
+				await this.saveStatus(deviceId, fence, command.status, command.reason);
+				await this.leases.release(deviceId, epoch);
+				return none;
+			}
+			if (command.kind === 'pair') {
+				await clearAuthState(this.deps.db, deviceId, fence);
+				const mode: StartMode = command.method === 'qr' ? { kind: 'pair', method: 'qr' } : { kind: 'pair', method: 'code', phone: command.phone };
+				actor = await this.startActor(deviceId, epoch, mode, status);
+				const pairing = await actor.waitFor(a => (a.qr || a.pairingCode || !a.running || a.status !== 'pairing' ? a : undefined), COMMAND_TIMEOUT_MS, 'a QR or pairing code');
+				return { qr: pairing.qr, pairingCode: pairing.pairingCode };
+			}
+			actor = await this.startActor(deviceId, epoch, { kind: 'resume' }, status);
+			if (command.kind === 'logout') {
+				// To unlink from the phone the session must be connected; give it a moment, then log out either way.
+				await actor.waitFor(a => a.status === 'online' || !a.running, COMMAND_TIMEOUT_MS, 'the device to connect').catch(() => undefined);
+				if (actor.running) await actor.logout();
+			}
+			return none;
+		});
 	}
 
-	/** Stops an actor; with `release` its lease goes too. */
-	private async retire(actor: DeviceActor, release = true): Promise<void> {
-		this.actors.delete(actor.deviceId);
-		await actor.stop();
-		if (release) await this.leases.release(actor.deviceId, actor.epoch);
-	}
-
-	private async startActor(deviceId: string, epoch: number, mode: StartMode, status?: DeviceStatus): Promise<DeviceActor> {
+	private async startActor(deviceId: string, epoch: number, mode: StartMode, status: DeviceStatus): Promise<DeviceActor> {
 		const fence: Fence = { nodeId: this.nodeId, epoch };
 		const store = new AuthStateStore(this.deps.db, deviceId, fence);
-		const initial = status ?? (await this.currentStatus(deviceId));
 		const actor: DeviceActor = new DeviceActor(
 			deviceId,
 			epoch,
@@ -251,25 +313,22 @@ export class DeviceHost {
 				status: (next, reason, account) => this.saveStatus(deviceId, fence, next, reason, account),
 				qr: qr => this.deps.events.qr(deviceId, qr),
 				pairingCode: code => this.deps.events.pairingCode(deviceId, code),
-				clearSession: () => clearAuthState(this.deps.db, deviceId),
-				finished: () => {
-					if (this.actors.get(deviceId) !== actor) return;
-					this.actors.delete(deviceId);
-					void this.leases.release(deviceId, epoch).catch(err => this.deps.logger.warn(`Releasing device ${deviceId}: ${err.message}`));
-				},
+				clearSession: () => clearAuthState(this.deps.db, deviceId, fence),
+				finished: () =>
+					void this.withDevice(deviceId, async () => {
+						if (this.actors.get(deviceId) !== actor) return;
+						this.actors.delete(deviceId);
+						await this.leases.release(deviceId, epoch);
+					}).catch(err => this.deps.logger.warn(`Releasing device ${deviceId}: ${(err as Error).message}`)),
 				logger: this.deps.logger,
 			},
 			this.options.actor,
-			initial,
+			status,
 		);
+		this.born.set(actor, this.round);
 		this.actors.set(deviceId, actor);
 		await actor.start(mode);
 		return actor;
-	}
-
-	private async currentStatus(deviceId: string): Promise<DeviceStatus> {
-		const rows = await this.deps.db.execute<{ status: DeviceStatus }[]>(`select status from devices where id = ?`, [deviceId]);
-		return rows[0]?.status ?? 'new';
 	}
 
 	/** Writes a status only while this node holds the lease at this epoch, so a stale holder cannot overwrite it. */
@@ -283,7 +342,13 @@ export class DeviceHost {
 			 returning (select status from old) as previous, (select jid from old) as previous_jid`,
 			[deviceId, status, reason, status, account?.phone ?? null, account?.jid ?? null, account?.lid ?? null, deviceId, deviceId, fence.nodeId, fence.epoch],
 		);
-		if (!rows[0]) return; // not ours any more (or deleted): the holder's renew loop stops the actor
+		if (!rows[0]) return; // not ours any more (or deleted): renewal stops the actor
 		await this.deps.events.statusChanged(deviceId, rows[0].previous, status, reason, Boolean(account && account.jid !== rows[0].previous_jid));
 	}
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+	let timer: NodeJS.Timeout | undefined;
+	const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms)));
+	return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -26,6 +26,9 @@ export interface ActorOptions {
 	stableAfterMs: number;
 }
 
+/** How long stop() waits for the task in progress after closing the socket. */
+const STOP_DRAIN_MS = 5_000;
+
 export const DEFAULT_ACTOR_OPTIONS: ActorOptions = { maxRestarts: 10, backoffBaseMs: 1_000, backoffMaxMs: 60_000, stableAfterMs: 60_000 };
 
 /** Exponential backoff with jitter: half the step fixed, half random, so retries of many devices spread out. */
@@ -108,15 +111,16 @@ export class DeviceActor {
 
 	/** Closes the socket without changing the status: the device moves to another node or the node stops. */
 	async stop(): Promise<void> {
-		if (this.stopped) return this.mailbox.then(() => undefined);
-		this.stopped = true;
-		this.abort.abort(new Error('device actor stopped'));
-		clearTimeout(this.retryTimer);
-		clearTimeout(this.stableTimer);
-		await this.enqueue(async () => {
-			await this.driver.end();
-			await this.releasePermit();
-		}).catch(() => undefined);
+		if (!this.stopped) {
+			this.stopped = true;
+			this.abort.abort(new Error('device actor stopped'));
+			clearTimeout(this.retryTimer);
+			clearTimeout(this.stableTimer);
+		}
+		// Close now, not behind whatever the mailbox is waiting on (a query can take a minute).
+		await this.driver.end();
+		await Promise.race([this.mailbox, new Promise(resolve => setTimeout(resolve, STOP_DRAIN_MS).unref())]);
+		await this.releasePermit();
 	}
 
 	/** Resolves with the first truthy value of `check`, re-evaluated at every change; rejects after `timeoutMs`. */
@@ -155,16 +159,18 @@ export class DeviceActor {
 		if (this.stopped) return;
 		try {
 			await this.limiter.acquire(this.deviceId, this.abort.signal);
-		} catch {
-			return; // stopped while waiting
+			this.permitHeld = true;
+			if (this.stopped) return this.releasePermit();
+			await this.driver.connect({
+				qr: qr => void this.enqueue(() => this.onQr(qr)),
+				open: account => void this.enqueue(() => this.onOpen(account)),
+				close: reason => void this.enqueue(() => this.onClose(reason)),
+			});
+		} catch (err) {
+			if (this.stopped) return this.releasePermit();
+			// The limiter's store or the session store failed: a failed attempt like any other.
+			await this.onClose({ kind: 'lost', message: `Could not connect: ${(err as Error).message}` });
 		}
-		this.permitHeld = true;
-		if (this.stopped) return this.releasePermit();
-		await this.driver.connect({
-			qr: qr => void this.enqueue(() => this.onQr(qr)),
-			open: account => void this.enqueue(() => this.onOpen(account)),
-			close: reason => void this.enqueue(() => this.onClose(reason)),
-		});
 	}
 
 	private scheduleConnect(delayMs: number): void {

@@ -135,7 +135,8 @@ const DevicesService: FleetServiceSchema<DevicesSettings, Methods, Locals> = {
 				if (await hasSession(this.db, device.id)) {
 					await this.route(ctx, device.id, { kind: 'logout' }).catch(err => this.logger.warn(`Logout before deleting ${device.id} failed: ${err.message}`));
 				}
-				if (await this.holderNode(device.id)) await this.route(ctx, device.id, { kind: 'stop' });
+				// Whatever holds it now lets go, leaving a status no node picks up before the row is gone.
+				if (await this.holderNode(device.id)) await this.route(ctx, device.id, { kind: 'stop', status: 'offline', reason: 'Being deleted' });
 				// Foreign keys cascade: one statement removes the device and everything that references it.
 				await emOf(ctx).nativeDelete(Device, { id: device.id, user: userOf(ctx).id });
 				this.owners.delete(device.id);
@@ -192,10 +193,8 @@ const DevicesService: FleetServiceSchema<DevicesSettings, Methods, Locals> = {
 				const device = await this.ownDevice(ctx, ctx.params.id);
 				const linked = await hasSession(this.db, device.id);
 				if (!linked && device.status !== 'pairing') throw conflict('This device is not linked.');
-				await this.route(ctx, device.id, linked ? { kind: 'logout' } : { kind: 'stop' });
-				if (!linked) await this.db.execute(`update devices set status = 'new', status_reason = 'Pairing cancelled', updated_at = now() where id = ?`, [device.id]);
+				await this.route(ctx, device.id, linked ? { kind: 'logout' } : { kind: 'stop', status: 'new', reason: 'Pairing cancelled' });
 				await emOf(ctx).refresh(device);
-				if (!linked) await this.publishDevice(device.id, { previous: 'pairing', linked: false });
 				return toDeviceDto(device);
 			},
 		},
@@ -298,17 +297,17 @@ const DevicesService: FleetServiceSchema<DevicesSettings, Methods, Locals> = {
 		},
 
 		async deleteImpact(deviceId) {
-			// Every table with a foreign key to devices, found in the catalog, so tables added later count too.
-			const references = await this.db.execute<{ table_name: string; column_name: string }[]>(
-				`select c.conrelid::regclass::text as table_name, a.attname as column_name
+			// Every table whose rows cascade away with a device, found in the catalog, so tables added later count too.
+			const references = await this.db.execute<{ table_name: string; count_query: string }[]>(
+				`select c.conrelid::regclass::text as table_name,
+				        format('select count(*)::int as n from %s where %I = ?', c.conrelid::regclass, a.attname) as count_query
 				 from pg_constraint c join pg_attribute a on a.attrelid = c.conrelid and a.attnum = c.conkey[1]
-				 where c.contype = 'f' and c.confrelid = 'devices'::regclass order by 1`,
+				 where c.contype = 'f' and c.confdeltype = 'c' and c.confrelid = 'devices'::regclass order by 1`,
 			);
 			const removes: Record<string, number> = { devices: 1 };
-			for (const { table_name, column_name } of references) {
-				const table = table_name.replace(/"/g, '');
-				const rows = await this.db.execute<{ n: number }[]>(`select count(*)::int as n from "${table}" where "${column_name}" = ?`, [deviceId]);
-				removes[table] = rows[0]?.n ?? 0;
+			for (const { table_name, count_query } of references) {
+				const rows = await this.db.execute<{ n: number }[]>(count_query, [deviceId]);
+				removes[table_name] = rows[0]?.n ?? 0;
 			}
 			return removes;
 		},
@@ -364,7 +363,7 @@ const DevicesService: FleetServiceSchema<DevicesSettings, Methods, Locals> = {
 			{
 				db: this.db,
 				limiter: this.limiter,
-				createDriver: store => new BaileysDriver(store, server),
+				createDriver: store => new BaileysDriver(store, server, err => this.logger.error(`Device ${store.deviceId}: its session could not be saved: ${err.message}`)),
 				liveNodes: () => this.liveNodes(),
 				logger: this.logger,
 				events: {

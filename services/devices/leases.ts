@@ -27,8 +27,11 @@ export class Leases {
 		private readonly ttlMs: number,
 	) {}
 
-	/** Takes the leases it can among `deviceIds`; returns the epoch of each granted. */
-	async acquire(deviceIds: string[]): Promise<Map<string, number>> {
+	/**
+	 * Takes the leases it can among `deviceIds` (free or expired ones; with `expiredOnly: false` also
+	 * this node's own, re-taken under a new epoch); returns the epoch of each granted.
+	 */
+	async acquire(deviceIds: string[], { expiredOnly }: { expiredOnly: boolean }): Promise<Map<string, number>> {
 		if (deviceIds.length === 0) return new Map();
 		const rows = await this.db.execute<{ device_id: string; epoch: string | number }[]>(
 			`insert into device_leases (device_id, node_id, epoch, expires_at)
@@ -36,9 +39,9 @@ export class Leases {
 			 from devices d where d.id in (select jsonb_array_elements_text(?::jsonb)::uuid)
 			 on conflict (device_id) do update
 			   set node_id = excluded.node_id, epoch = device_leases.epoch + 1, expires_at = excluded.expires_at
-			   where device_leases.expires_at < now() or device_leases.node_id = excluded.node_id
+			   where device_leases.expires_at < now() or (not ? and device_leases.node_id = excluded.node_id)
 			 returning device_id, epoch`,
-			[this.nodeId, this.ttlMs, JSON.stringify(deviceIds)],
+			[this.nodeId, this.ttlMs, JSON.stringify(deviceIds), expiredOnly],
 		);
 		return new Map(rows.map(r => [r.device_id, Number(r.epoch)]));
 	}
