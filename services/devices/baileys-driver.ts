@@ -82,17 +82,10 @@ export class BaileysDriver implements WhatsAppDriver {
 		if (server) trustServer(server);
 	}
 
-	get linked(): boolean {
-		return Boolean(this.state?.creds.me);
-	}
-
-	async load(): Promise<void> {
-		this.state ??= await this.store.load();
-	}
-
 	async connect(handlers: DriverHandlers): Promise<void> {
-		await this.load();
-		const state = this.state!;
+		// Loaded once: after a 515 restart the socket goes on with the creds Baileys just updated.
+		this.state ??= await this.store.load();
+		const state = this.state;
 		this.endedByUs = false;
 		const socket = makeWASocket({
 			auth: state,
@@ -170,10 +163,5 @@ export class BaileysDriver implements WhatsAppDriver {
 		await Promise.race([closed, gaveUp]);
 		clearTimeout(timer);
 		this.socket = undefined;
-	}
-
-	/** Drops the in-memory session (after a logout the next pairing starts from fresh creds). */
-	forget(): void {
-		this.state = undefined;
 	}
 }

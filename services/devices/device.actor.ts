@@ -45,7 +45,6 @@ export class DeviceActor {
 	status: DeviceStatus;
 	qr: string | null = null;
 	pairingCode: string | null = null;
-	account: LinkedAccount | null = null;
 	private mailbox: Promise<unknown> = Promise.resolve();
 	private mode: StartMode = { kind: 'resume' };
 	private restarts = 0;
@@ -199,7 +198,6 @@ export class DeviceActor {
 		if (this.stopped) return;
 		const wasPairing = this.mode.kind === 'pair';
 		this.mode = { kind: 'resume' };
-		this.account = account;
 		if (wasPairing || this.qr) {
 			this.qr = null;
 			this.pairingCode = null;

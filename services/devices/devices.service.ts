@@ -33,7 +33,7 @@ export interface DevicesSettings {
 
 interface Methods {
 	ownDevice(ctx: Context, id: string): Promise<Device>;
-	route(ctx: Context, deviceId: string, command: Command): Promise<Pairing>;
+	route(ctx: Context, device: Device, command: Command): Promise<Pairing>;
 	holderNode(deviceId: string): Promise<string | undefined>;
 	publishDevice(deviceId: string, extra?: { previous: DeviceStatus; linked: boolean }): Promise<void>;
 	ownerOf(deviceId: string): Promise<string | undefined>;
@@ -133,10 +133,10 @@ const DevicesService: FleetServiceSchema<DevicesSettings, Methods, Locals> = {
 			async handler(ctx: Context<P.IdParams, { $statusCode?: number }>) {
 				const device = await this.ownDevice(ctx, ctx.params.id);
 				if (await hasSession(this.db, device.id)) {
-					await this.route(ctx, device.id, { kind: 'logout' }).catch(err => this.logger.warn(`Logout before deleting ${device.id} failed: ${err.message}`));
+					await this.route(ctx, device, { kind: 'logout' }).catch(err => this.logger.warn(`Logout before deleting ${device.id} failed: ${err.message}`));
 				}
 				// Whatever holds it now lets go, leaving a status no node picks up before the row is gone.
-				if (await this.holderNode(device.id)) await this.route(ctx, device.id, { kind: 'stop', status: 'offline', reason: 'Being deleted' });
+				if (await this.holderNode(device.id)) await this.route(ctx, device, { kind: 'stop', status: 'offline', reason: 'Being deleted' });
 				// Foreign keys cascade: one statement removes the device and everything that references it.
 				await emOf(ctx).nativeDelete(Device, { id: device.id, user: userOf(ctx).id });
 				this.owners.delete(device.id);
@@ -154,7 +154,7 @@ const DevicesService: FleetServiceSchema<DevicesSettings, Methods, Locals> = {
 				const device = await this.ownDevice(ctx, ctx.params.id);
 				if (['online', 'connecting', 'reconnecting'].includes(device.status)) throw conflict('This device is linked. Log it out before pairing it again.');
 				const command: Command = ctx.params.method === 'code' ? { kind: 'pair', method: 'code', phone: pairingPhone(ctx.params.phone) } : { kind: 'pair', method: 'qr' };
-				const pairing = await this.route(ctx, device.id, command);
+				const pairing = await this.route(ctx, device, command);
 				await emOf(ctx).refresh(device);
 				return { status: device.status, ...pairing };
 			},
@@ -179,7 +179,7 @@ const DevicesService: FleetServiceSchema<DevicesSettings, Methods, Locals> = {
 			async handler(ctx: Context<P.IdParams>) {
 				const device = await this.ownDevice(ctx, ctx.params.id);
 				if (!(await hasSession(this.db, device.id))) throw conflict('This device is not linked. Pair it first.');
-				await this.route(ctx, device.id, { kind: 'reconnect' });
+				await this.route(ctx, device, { kind: 'reconnect' });
 				await emOf(ctx).refresh(device);
 				return toDeviceDto(device);
 			},
@@ -193,7 +193,7 @@ const DevicesService: FleetServiceSchema<DevicesSettings, Methods, Locals> = {
 				const device = await this.ownDevice(ctx, ctx.params.id);
 				const linked = await hasSession(this.db, device.id);
 				if (!linked && device.status !== 'pairing') throw conflict('This device is not linked.');
-				await this.route(ctx, device.id, linked ? { kind: 'logout' } : { kind: 'stop', status: 'new', reason: 'Pairing cancelled' });
+				await this.route(ctx, device, linked ? { kind: 'logout' } : { kind: 'stop', status: 'new', reason: 'Pairing cancelled' });
 				await emOf(ctx).refresh(device);
 				return toDeviceDto(device);
 			},
@@ -255,8 +255,8 @@ const DevicesService: FleetServiceSchema<DevicesSettings, Methods, Locals> = {
 			return device;
 		},
 
-		async route(ctx, deviceId, command) {
-			const status = ((await this.db.execute<{ status: DeviceStatus }[]>(`select status from devices where id = ?`, [deviceId]))[0]?.status ?? 'new') as DeviceStatus;
+		async route(ctx, device, command) {
+			const { id: deviceId, status } = device;
 			for (let attempt = 1; ; attempt++) {
 				const nodeID = (await this.holderNode(deviceId)) ?? preferredNode(deviceId, await this.host.candidates())!;
 				try {

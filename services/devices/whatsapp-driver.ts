@@ -49,6 +49,4 @@ export interface WhatsAppDriver {
 	logout(): Promise<void>;
 	/** Closes the socket without logging out; resolves once it is closed. */
 	end(): Promise<void>;
-	/** True when stored creds belong to a completed link. */
-	readonly linked: boolean;
 }

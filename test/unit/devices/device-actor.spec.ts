@@ -8,7 +8,6 @@ import type { CloseReason, DriverHandlers, WhatsAppDriver } from '../../../servi
 class ScriptedDriver implements WhatsAppDriver {
 	connects = 0;
 	handlers?: DriverHandlers;
-	linked = true;
 	async connect(handlers: DriverHandlers) {
 		this.connects += 1;
 		this.handlers = handlers;

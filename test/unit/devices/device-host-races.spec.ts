@@ -15,7 +15,6 @@ class SocketCounter {
 		let connected = false;
 		const counter = this;
 		return {
-			linked: true,
 			async connect(h) {
 				handlers = h;
 				connected = true;
