@@ -1,26 +1,20 @@
 import { downloadMediaMessage } from '@whiskeysockets/baileys';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { linkClient, WhatsAppDouble, type DoubleClient } from './index.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { linkedCompanion } from './fixture.ts';
 
 describe('images both ways through the media host (HTTPS under the double CA)', () => {
-	const double = new WhatsAppDouble();
-	const phone = double.addAccount();
+	const bed = linkedCompanion();
+	const { double, phone } = bed;
 	const contact = double.addContact();
-	let client: DoubleClient;
 	let png: Buffer;
 
 	beforeAll(async () => {
-		client = await linkClient(await double.start(), phone);
 		png = await sharp({ create: { width: 24, height: 16, channels: 3, background: { r: 200, g: 30, b: 60 } } }).png().toBuffer();
-	});
-	afterAll(async () => {
-		await client.end();
-		await double.stop();
 	});
 
 	it('Baileys uploads an image; the contact downloads, verifies and decrypts the same bytes', async () => {
-		const sent = await client.socket.sendMessage(contact.jid, { image: png, caption: 'a red square', mimetype: 'image/png' });
+		const sent = await bed.client.socket.sendMessage(contact.jid, { image: png, caption: 'a red square', mimetype: 'image/png' });
 		const received = await contact.waitForMessage(m => m.id === sent!.key.id);
 		expect(received.imageError).toBeUndefined();
 		expect(received.image?.bytes.equals(png)).toBe(true);
@@ -32,7 +26,7 @@ describe('images both ways through the media host (HTTPS under the double CA)', 
 
 	it('the contact sends an image; Baileys downloads and decrypts the same bytes', async () => {
 		const id = await contact.sendImage(phone, { image: png, mimetype: 'image/png', caption: 'from the contact' });
-		const message = await client.waitFor(() => client.messages.find(m => m.key.id === id));
+		const message = await bed.client.waitFor(() => bed.client.messages.find(m => m.key.id === id));
 		expect(message.message?.imageMessage?.caption).toBe('from the contact');
 		const bytes = await downloadMediaMessage(message, 'buffer', {});
 		expect(bytes.equals(png)).toBe(true);

@@ -1,32 +1,23 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { linkClient, WhatsAppDouble, type DoubleClient } from './index.ts';
+import { describe, expect, it } from 'vitest';
+import { linkedCompanion } from './fixture.ts';
 
 describe('text between a linked Baileys client and contacts, end to end encrypted', () => {
-	const double = new WhatsAppDouble();
-	const phone = double.addAccount({ phone: '15550002001' });
-	let client: DoubleClient;
-
-	beforeAll(async () => {
-		client = await linkClient(await double.start(), phone);
-	});
-	afterAll(async () => {
-		await client.end();
-		await double.stop();
-	});
+	const bed = linkedCompanion({ phone: '15550002001' });
+	const { double, phone } = bed;
 
 	const delivered = (id: string) => double.events.list('message.delivered').find(e => e.id === id)?.encryption;
-	const incoming = (id: string) => client.waitFor(() => client.messages.find(m => m.key.id === id));
+	const incoming = (id: string) => bed.client.waitFor(() => bed.client.messages.find(m => m.key.id === id));
 
 	it('a contact decrypts what Baileys sends to its number: pkmsg until it answers, msg after', async () => {
 		const contact = double.addContact({ name: 'Alice' });
-		const first = await client.socket.sendMessage(contact.jid, { text: 'hello contact' });
-		const second = await client.socket.sendMessage(contact.jid, { text: 'second one' });
+		const first = await bed.client.socket.sendMessage(contact.jid, { text: 'hello contact' });
+		const second = await bed.client.socket.sendMessage(contact.jid, { text: 'second one' });
 		await contact.waitForMessage(m => m.id === second!.key.id);
-		expect(contact.received()[0]).toMatchObject({ id: first!.key.id, text: 'hello contact', fromPhone: phone.phone, from: client.jid, addressedTo: contact.jid });
+		expect(contact.received()[0]).toMatchObject({ id: first!.key.id, text: 'hello contact', fromPhone: phone.phone, from: bed.client.jid, addressedTo: contact.jid });
 		const reply = await contact.sendText(phone, 'got it');
 		await incoming(reply);
 		expect(delivered(reply)).toBe('msg');
-		const third = await client.socket.sendMessage(contact.jid, { text: 'third' });
+		const third = await bed.client.socket.sendMessage(contact.jid, { text: 'third' });
 		await contact.waitForMessage(m => m.id === third!.key.id);
 		expect(contact.received().map(m => [m.text, m.encryption])).toEqual([
 			['hello contact', 'pkmsg'],
@@ -44,7 +35,7 @@ describe('text between a linked Baileys client and contacts, end to end encrypte
 		expect(first.message?.conversation).toBe('hello baileys');
 		expect(first.key).toMatchObject({ remoteJid: contact.lidJid, remoteJidAlt: contact.jid, fromMe: false });
 		expect(first.pushName).toBe('Bob');
-		const answer = await client.socket.sendMessage(first.key.remoteJid!, { text: 'hi Bob' });
+		const answer = await bed.client.socket.sendMessage(first.key.remoteJid!, { text: 'hi Bob' });
 		await contact.waitForMessage(m => m.id === answer!.key.id);
 		const id2 = await contact.sendText(phone, 'follow-up');
 		expect((await incoming(id2)).message?.conversation).toBe('follow-up');
