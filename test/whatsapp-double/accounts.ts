@@ -167,3 +167,29 @@ function userFromJson(json: UserJson): UserRecord {
 	);
 	return { ...json, primary: SignalPeer.fromJSON(json.primary), companions: new Map(companions.map(c => [c.deviceId, c])) };
 }
+
+/** What accounts and contacts both are: a number, a LID and a name, and the two JIDs they make. */
+export abstract class Person {
+	constructor(private readonly person: { phone: string; lid: string; name: string }) {}
+
+	get phone(): string {
+		return this.person.phone;
+	}
+
+	get lid(): string {
+		return this.person.lid;
+	}
+
+	get name(): string {
+		return this.person.name;
+	}
+
+	/** Its phone-number JID, what a client sends to (`<phone>@s.whatsapp.net`). */
+	get jid(): string {
+		return pnJid(this.person.phone);
+	}
+
+	get lidJid(): string {
+		return lidJid(this.person.lid);
+	}
+}

@@ -1,4 +1,4 @@
-import { lidJid, pnJid, type AccountRecord, type ContactRecord, type Directory } from './accounts.ts';
+import { Person, type AccountRecord, type ContactRecord, type Directory } from './accounts.ts';
 import type { EventLog } from './events.ts';
 import type { MediaStore } from './media.ts';
 import type { Messaging, ReceivedMessage } from './messages.ts';
@@ -26,31 +26,12 @@ export interface ContactServices {
  * it (decrypted, kept for tests to read), writes to accounts (text and images, first as pkmsg then
  * msg), sends receipts, presence and typing.
  */
-export class Contact {
+export class Contact extends Person {
 	constructor(
 		private readonly record: ContactRecord,
 		private readonly services: ContactServices,
-	) {}
-
-	get phone(): string {
-		return this.record.phone;
-	}
-
-	get lid(): string {
-		return this.record.lid;
-	}
-
-	get name(): string {
-		return this.record.name;
-	}
-
-	/** Its phone-number JID, what a client sends to (`<phone>@s.whatsapp.net`). */
-	get jid(): string {
-		return pnJid(this.record.phone);
-	}
-
-	get lidJid(): string {
-		return lidJid(this.record.lid);
+	) {
+		super(record);
 	}
 
 	sendText(to: AccountTarget, text: string, options: { id?: string } = {}): Promise<string> {

@@ -1,4 +1,4 @@
-import { lidJid, pnJid, type AccountRecord } from './accounts.ts';
+import { pnJid, Person, type AccountRecord } from './accounts.ts';
 import type { LoginFlow } from './login.ts';
 import type { Messaging, ReceivedMessage } from './messages.ts';
 import type { OnlineDevices } from './online-devices.ts';
@@ -23,30 +23,12 @@ export interface PhoneServices {
  * An account as its owner holds it: the primary phone, which links companions (scanning their QR
  * or typing their pairing code), lists and unlinks them, and gets a copy of what they send.
  */
-export class Phone {
+export class Phone extends Person {
 	constructor(
 		private readonly record: AccountRecord,
 		private readonly services: PhoneServices,
-	) {}
-
-	get phone(): string {
-		return this.record.phone;
-	}
-
-	get lid(): string {
-		return this.record.lid;
-	}
-
-	get name(): string {
-		return this.record.name;
-	}
-
-	get jid(): string {
-		return pnJid(this.record.phone);
-	}
-
-	get lidJid(): string {
-		return lidJid(this.record.lid);
+	) {
+		super(record);
 	}
 
 	/** Scan a companion's QR; resolves with the new device's JID once the companion confirmed. */
