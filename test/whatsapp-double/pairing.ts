@@ -30,7 +30,7 @@ export class Pairing {
 		const connection = [...this.ctx.connections].find(c => c.isOpen && c.registration?.refs.has(ref) && c.clientStatic?.equals(noiseKey));
 		const expiresAt = connection?.registration?.refs.get(ref);
 		if (!connection || !expiresAt) return Promise.reject(new PairingError('QR code not valid: the companion is gone or the ref was never issued'));
-		if (Date.now() > expiresAt) return Promise.reject(new PairingError('QR code expired'));
+		if (Date.now() >= expiresAt) return Promise.reject(new PairingError('QR code expired'));
 		if (!connection.registration!.identityKey.equals(identityKey)) return Promise.reject(new PairingError('QR identity does not match the registering client'));
 		return this.link(connection, account, advSecret, 'qr');
 	}
