@@ -33,6 +33,7 @@ export interface DevicesSettings {
 
 interface Methods {
 	ownDevice(ctx: Context, id: string): Promise<Device>;
+	saveDevice(ctx: Context, device: Device, pacing?: Partial<P.Pacing>): Promise<P.DeviceDto>;
 	route(ctx: Context, device: Device, command: Command): Promise<Pairing>;
 	holderNode(deviceId: string): Promise<string | undefined>;
 	publishDevice(deviceId: string, extra?: { previous: DeviceStatus; linked: boolean }): Promise<void>;
@@ -89,14 +90,9 @@ const DevicesService: FleetServiceSchema<DevicesSettings, Methods, Locals> = {
 			rest: 'POST /devices',
 			params: P.createParams,
 			async handler(ctx: Context<P.CreateParams, { $statusCode?: number }>) {
-				const em = emOf(ctx);
-				const device = em.create(Device, { user: userOf(ctx).id, name: ctx.params.name } as never) as Device;
-				const problem = applyPacing(device, ctx.params.pacing ?? {});
-				if (problem) throw new ValidationError(problem, 'VALIDATION_ERROR', [{ field: 'pacing', message: problem, type: 'pacing' }]);
-				await em.flush();
+				const device = emOf(ctx).create(Device, { user: userOf(ctx).id, name: ctx.params.name } as never) as Device;
+				const dto = await this.saveDevice(ctx, device, ctx.params.pacing);
 				ctx.meta.$statusCode = 201;
-				const dto = toDeviceDto(device);
-				ctx.broadcast<E.DeviceUpdated>(E.DEVICE_UPDATED, { userId: userOf(ctx).id, device: dto });
 				return dto;
 			},
 		},
@@ -117,12 +113,7 @@ const DevicesService: FleetServiceSchema<DevicesSettings, Methods, Locals> = {
 			async handler(ctx: Context<P.UpdateParams>) {
 				const device = await this.ownDevice(ctx, ctx.params.id);
 				if (ctx.params.name !== undefined) device.name = ctx.params.name;
-				const problem = applyPacing(device, ctx.params.pacing ?? {});
-				if (problem) throw new ValidationError(problem, 'VALIDATION_ERROR', [{ field: 'pacing', message: problem, type: 'pacing' }]);
-				await emOf(ctx).flush();
-				const dto = toDeviceDto(device);
-				ctx.broadcast<E.DeviceUpdated>(E.DEVICE_UPDATED, { userId: userOf(ctx).id, device: dto });
-				return dto;
+				return this.saveDevice(ctx, device, ctx.params.pacing);
 			},
 		},
 
@@ -253,6 +244,16 @@ const DevicesService: FleetServiceSchema<DevicesSettings, Methods, Locals> = {
 			const device = await emOf(ctx).findOne(Device, { id, user: userOf(ctx).id });
 			if (!device) throw notFound();
 			return device;
+		},
+
+		/** Applies a pacing change (refusing an inconsistent one), saves, and tells the owner's tabs. */
+		async saveDevice(ctx, device, pacing) {
+			const problem = applyPacing(device, pacing ?? {});
+			if (problem) throw new ValidationError(problem, 'VALIDATION_ERROR', [{ field: 'pacing', message: problem, type: 'pacing' }]);
+			await emOf(ctx).flush();
+			const dto = toDeviceDto(device);
+			ctx.broadcast(E.DEVICE_UPDATED, { userId: userOf(ctx).id, device: dto } satisfies E.DeviceUpdated);
+			return dto;
 		},
 
 		async route(ctx, device, command) {
