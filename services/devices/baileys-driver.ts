@@ -17,7 +17,7 @@ export interface WhatsAppServer {
 }
 
 /** Baileys logs through a pino-like object; Fleetcast reports what matters from the actor instead. */
-const quiet = { level: 'silent', child: () => quiet, trace() {}, debug() {}, info() {}, warn() {}, error() {}, fatal() {} };
+export const quietLogger = { level: 'silent', child: () => quietLogger, trace() {}, debug() {}, info() {}, warn() {}, error() {}, fatal() {} };
 
 const addedCas = new Set<string>();
 const CLOSE_TIMEOUT_MS = 5_000;
@@ -28,9 +28,10 @@ const CREDS_SAVE_ATTEMPTS = 4;
  * exported `WA_CERT_DETAILS.PUBLIC_KEY`, and media downloads use global fetch, which takes extra
  * roots only from Node's default CA list. Certificate checks stay on.
  */
-function trustServer(server: WhatsAppServer): void {
+export function trustServer(server: WhatsAppServer): void {
 	WA_CERT_DETAILS.PUBLIC_KEY = Buffer.from(server.noiseRootPublicKey, 'base64');
 	if (addedCas.has(server.caCert)) return;
+	if (typeof tls.setDefaultCACertificates !== 'function') throw new Error('Trusting a WhatsApp double for media needs Node >= 22.19 (tls.setDefaultCACertificates).');
 	addedCas.add(server.caCert);
 	tls.setDefaultCACertificates([...tls.getCACertificates('default'), server.caCert]);
 }
@@ -89,7 +90,7 @@ export class BaileysDriver implements WhatsAppDriver {
 		this.endedByUs = false;
 		const socket = makeWASocket({
 			auth: state,
-			logger: quiet as never,
+			logger: quietLogger as never,
 			markOnlineOnConnect: false,
 			syncFullHistory: false,
 			shouldSyncHistoryMessage: () => false,

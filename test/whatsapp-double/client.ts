@@ -1,9 +1,7 @@
 import https from 'node:https';
-import tls from 'node:tls';
 import {
 	initAuthCreds,
 	makeWASocket,
-	WA_CERT_DETAILS,
 	type AuthenticationState,
 	type BaileysEventMap,
 	type SignalDataSet,
@@ -13,44 +11,20 @@ import {
 	type WAMessageUpdate,
 	type WASocket,
 } from '@whiskeysockets/baileys';
+import { quietLogger, trustServer, type WhatsAppServer } from '../../services/devices/baileys-driver.ts';
 import { waitUntil } from './events.ts';
 
 /** What a Baileys client needs to know about a double (`double.endpoint`, or GET /control/info). */
-export interface DoubleAddress {
-	wsUrl: string;
-	noiseRootPublicKey: string;
-	caCert: string;
-}
+export type DoubleAddress = WhatsAppServer;
 
 /** Baileys wants a pino-like logger; this one says nothing. */
-export const silentLogger = {
-	level: 'silent',
-	child() {
-		return silentLogger;
-	},
-	trace() {},
-	debug() {},
-	info() {},
-	warn() {},
-	error() {},
-	fatal() {},
-};
-
-const trustedCas = new Set<string>();
+export const silentLogger = quietLogger;
 
 /**
- * Make this process trust the double: Baileys checks the Noise certificate chain against
- * `WA_CERT_DETAILS.PUBLIC_KEY` (read at each handshake, so setting it works), and media downloads
- * use global fetch, which only takes extra roots from the default CA list — so the double's CA is
- * added there (the list stays otherwise intact; certificate checks stay on).
+ * Make this process trust the double: its Noise root for the chat handshake and its CA for media
+ * (certificate checks stay on). The same as Fleetcast's driver does for a configured double.
  */
-export function trustDouble(address: DoubleAddress): void {
-	WA_CERT_DETAILS.PUBLIC_KEY = Buffer.from(address.noiseRootPublicKey, 'base64');
-	if (trustedCas.has(address.caCert)) return;
-	if (typeof tls.setDefaultCACertificates !== 'function') throw new Error('trusting the double for media needs Node >= 22.19 (tls.setDefaultCACertificates)');
-	trustedCas.add(address.caCert);
-	tls.setDefaultCACertificates([...tls.getCACertificates('default'), address.caCert]);
-}
+export const trustDouble = trustServer;
 
 /** The socket settings that point Baileys at the double; `overrides` win. */
 export function doubleSocketConfig(address: DoubleAddress, auth: AuthenticationState, overrides: Partial<UserFacingSocketConfig> = {}): UserFacingSocketConfig {
