@@ -109,7 +109,6 @@ describe('DeviceHost under races: one socket per device, no lease without an act
 			const commanding = h.command(id, { kind: 'reconnect' }, 'reconnecting');
 			await Promise.all([placing, commanding]);
 			await h.tick();
-			await sleep(20);
 			expect(sockets.open.get(id), `offset ${offset}`).toBe(1);
 			expect(h.heldDevices(), `offset ${offset}`).toEqual([id]);
 			const leases = await db.execute<unknown[]>(`select 1 from device_leases where device_id = ? and node_id = ? and expires_at > now()`, [id, `node-race-${offset}`]);
