@@ -1,25 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConflictError, DoubleClient, linkClient, WhatsAppDouble, type DoubleEndpoint } from './index.ts';
+import { describe, expect, it } from 'vitest';
+import { startedDouble } from './fixture.ts';
+import { ConflictError, DoubleClient, linkClient } from './index.ts';
 
 describe('two sockets logged in as the same companion at once', () => {
-	const double = new WhatsAppDouble();
+	const bed = startedDouble();
+	const { double, clients } = bed;
 	const phone = double.addAccount();
-	let endpoint: DoubleEndpoint;
-	const clients: DoubleClient[] = [];
-
-	beforeAll(async () => {
-		endpoint = await double.start();
-	});
-	afterAll(async () => {
-		await Promise.all(clients.map(client => client.end()));
-		await double.stop();
-	});
 
 	it('is recorded as a conflict, and the older socket is replaced (440)', async () => {
-		const first = await linkClient(endpoint, phone);
+		const first = await linkClient(bed.endpoint, phone);
 		clients.push(first);
 		double.assertNoConflicts();
-		const second = new DoubleClient(endpoint, { auth: first.auth });
+		const second = new DoubleClient(bed.endpoint, { auth: first.auth });
 		clients.push(second);
 		const closed = first.closes.length;
 		second.connect();
@@ -31,7 +23,7 @@ describe('two sockets logged in as the same companion at once', () => {
 
 	it('a clean reconnect (old socket closed first) is not a conflict', async () => {
 		const before = double.conflicts.length;
-		const client = await linkClient(endpoint, double.addAccount());
+		const client = await linkClient(bed.endpoint, double.addAccount());
 		clients.push(client);
 		await client.end();
 		await double.waitFor('socket.closed', e => e.device === client.jid);

@@ -1,26 +1,19 @@
 import { DisconnectReason, proto } from '@whiskeysockets/baileys';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DoubleClient, linkClient, WhatsAppDouble, type DoubleEndpoint, type Phone } from './index.ts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startedDouble } from './fixture.ts';
+import { linkClient, type Phone } from './index.ts';
 
 describe('faults on demand, and what Baileys reports', () => {
-	const double = new WhatsAppDouble();
+	const bed = startedDouble();
+	const { double, clients } = bed;
 	const contact = double.addContact();
-	let endpoint: DoubleEndpoint;
-	const clients: DoubleClient[] = [];
 	const linked = async (phone: Phone = double.addAccount(), config = {}) => {
-		const client = await linkClient(endpoint, phone, { config });
+		const client = await linkClient(bed.endpoint, phone, { config });
 		clients.push(client);
 		return client;
 	};
 
-	beforeAll(async () => {
-		endpoint = await double.start();
-	});
 	afterEach(() => double.faults.clear());
-	afterAll(async () => {
-		await Promise.all(clients.map(client => client.end()));
-		await double.stop();
-	});
 
 	it('a dropped connection closes the socket (428); the client reconnects fine', async () => {
 		const client = await linked();

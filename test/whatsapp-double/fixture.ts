@@ -2,7 +2,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { linkClient, type DoubleClient } from './client.ts';
 import type { NewAccount } from './people.ts';
 import type { Phone } from './phone.ts';
-import { WhatsAppDouble } from './server.ts';
+import { WhatsAppDouble, type DoubleEndpoint, type WhatsAppDoubleOptions } from './server.ts';
 
 export interface LinkedCompanion {
 	double: WhatsAppDouble;
@@ -24,6 +24,27 @@ export function linkedCompanion(account?: NewAccount): LinkedCompanion {
 	afterAll(async () => {
 		await bed.client?.end();
 		await double.stop();
+	});
+	return bed;
+}
+
+export interface StartedDouble {
+	double: WhatsAppDouble;
+	/** Set in beforeAll. */
+	endpoint: DoubleEndpoint;
+	/** Clients the tests open; each is ended after them. */
+	clients: DoubleClient[];
+}
+
+/** For one spec file: a double started before the tests, its clients ended and the double stopped after them. */
+export function startedDouble(options?: WhatsAppDoubleOptions): StartedDouble {
+	const bed = { double: new WhatsAppDouble(options), clients: [] as DoubleClient[] } as StartedDouble;
+	beforeAll(async () => {
+		bed.endpoint = await bed.double.start();
+	});
+	afterAll(async () => {
+		await Promise.all(bed.clients.map(client => client.end()));
+		await bed.double.stop();
 	});
 	return bed;
 }

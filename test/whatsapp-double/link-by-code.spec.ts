@@ -1,21 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DoubleClient, WhatsAppDouble, WrongPairingCodeError, type DoubleEndpoint } from './index.ts';
+import { describe, expect, it } from 'vitest';
+import { startedDouble } from './fixture.ts';
+import { DoubleClient, WrongPairingCodeError } from './index.ts';
 
 describe('linking a companion by pairing code', () => {
-	const double = new WhatsAppDouble();
-	let endpoint: DoubleEndpoint;
-	const clients: DoubleClient[] = [];
-
-	beforeAll(async () => {
-		endpoint = await double.start();
-	});
-	afterAll(async () => {
-		await Promise.all(clients.map(client => client.end()));
-		await double.stop();
-	});
+	const bed = startedDouble();
+	const { double, clients } = bed;
 
 	const registeringClient = async () => {
-		const client = new DoubleClient(endpoint);
+		const client = new DoubleClient(bed.endpoint);
 		clients.push(client);
 		client.connect();
 		await client.waitForQr();

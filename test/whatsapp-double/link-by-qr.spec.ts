@@ -1,24 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DoubleClient, PairingError, WhatsAppDouble, type DoubleEndpoint } from './index.ts';
+import { describe, expect, it } from 'vitest';
+import { startedDouble } from './fixture.ts';
+import { DoubleClient, PairingError, WhatsAppDouble } from './index.ts';
 
 describe('linking a companion by scanning its QR code', () => {
-	const double = new WhatsAppDouble({ settings: { qrRefs: 3, qrFirstRefMs: 60_000, qrNextRefMs: 20_000 } });
-	let endpoint: DoubleEndpoint;
-	const clients: DoubleClient[] = [];
+	const bed = startedDouble({ settings: { qrRefs: 3, qrFirstRefMs: 60_000, qrNextRefMs: 20_000 } });
+	const { double, clients } = bed;
 	const newClient = (config = {}) => {
-		const client = new DoubleClient(endpoint, { config });
+		const client = new DoubleClient(bed.endpoint, { config });
 		clients.push(client);
 		client.connect();
 		return client;
 	};
-
-	beforeAll(async () => {
-		endpoint = await double.start();
-	});
-	afterAll(async () => {
-		await Promise.all(clients.map(client => client.end()));
-		await double.stop();
-	});
 
 	it('shows a QR, the phone scans it, the client restarts (515) and comes online as a new device', async () => {
 		const phone = double.addAccount({ phone: '15550001111', name: 'Shop' });
