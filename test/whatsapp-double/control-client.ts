@@ -1,20 +1,14 @@
+import type { ReceivedMessage } from './messages.ts';
 import type { DoubleEventType, EventOf, LoggedEvent } from './events.ts';
 import type { AccountRef } from './faults.ts';
 import type { NewAccount, NewContact } from './people.ts';
 import type { DoubleEndpoint } from './server.ts';
 
-/** A received message as the HTTP API returns it (image bytes in base64). */
-export interface ReceivedJson {
-	id: string;
-	from: string;
-	fromPhone: string;
-	addressedTo: string;
-	at: number;
-	encryption: 'pkmsg' | 'msg';
-	text?: string;
+/** A received message as the HTTP API returns it: the message as JSON, image bytes in base64. */
+export type ReceivedJson = Omit<ReceivedMessage, 'message' | 'image'> & {
 	message: Record<string, unknown>;
 	image?: { bytes: string; mimetype?: string; caption?: string };
-}
+};
 
 export interface PersonJson {
 	phone: string;
