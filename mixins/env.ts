@@ -33,6 +33,14 @@ export interface Env {
 	deviceMaxRestarts: number;
 	deviceHandoverWave: number;
 	deviceStartJitterMs: number;
+	/** Pending messages fail with the reason after this many hours. */
+	messageExpiryHours: number;
+	/** Campaign progress is pushed at most this often. */
+	progressIntervalMs: number;
+	/** Devices with nothing to send look again this often (enqueued messages wake them at once). */
+	dispatchPollMs: number;
+	/** Due campaigns are looked for this often. */
+	campaignTickMs: number;
 }
 
 function int(name: string, fallback: number): number {
@@ -82,5 +90,9 @@ export function readEnv(): Env {
 		deviceMaxRestarts: int('DEVICE_MAX_RESTARTS', 10),
 		deviceHandoverWave: int('DEVICE_HANDOVER_WAVE', 25),
 		deviceStartJitterMs: int('DEVICE_START_JITTER_MS', 2_000),
+		messageExpiryHours: int('MESSAGE_EXPIRY_HOURS', 72),
+		progressIntervalMs: int('PROGRESS_INTERVAL_MS', 1_000),
+		dispatchPollMs: int('DISPATCH_POLL_MS', 2_000),
+		campaignTickMs: int('CAMPAIGN_TICK_MS', 1_000),
 	};
 }

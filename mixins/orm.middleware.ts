@@ -12,6 +12,17 @@ export function databaseOf(broker: ServiceBroker): Database {
 	return db;
 }
 
+/** Raw SQL with `?` placeholders, one statement per call. */
+export interface SqlConnection {
+	execute<T = unknown>(sql: string, params?: unknown[]): Promise<T>;
+}
+
+/** Raw SQL on the broker's database, for bulk statements the ORM would split into rows. */
+export function sqlOf(broker: ServiceBroker): SqlConnection {
+	const connection = databaseOf(broker).orm.em.getConnection();
+	return { execute: (sql, params) => connection.execute(sql, params ?? [], 'all') as never };
+}
+
 /** The EntityManager fork of the action or event being handled. */
 export function emOf(ctx: Context): EntityManager {
 	const em = (ctx.locals as { em?: EntityManager }).em;

@@ -44,6 +44,36 @@ const DemoService: FleetServiceSchema<DemoSettings, Record<string, never>, Local
 			},
 		},
 
+		/** The demo contacts, to import as leads. */
+		contacts: {
+			rest: 'GET /demo/contacts',
+			handler() {
+				return this.double.contacts().map(c => ({ name: c.name, phone: `+${c.phone}` }));
+			},
+		},
+
+		/** What a demo contact received, decrypted by the double, with the number that sent it (only the caller's numbers). */
+		contactMessages: {
+			rest: 'GET /demo/contacts/:phone/messages',
+			params: { $$strict: true, phone: { type: 'string', max: 20 } },
+			async handler(ctx: Context<{ phone: string }>) {
+				const contact = this.double.contact(ctx.params.phone.replace(/\D/g, ''));
+				if (!contact) throw new Errors.MoleculerClientError('No such demo contact.', 404, 'NOT_FOUND');
+				const devices = await ctx.call<{ phone: string | null }[]>('devices.list');
+				const mine = new Set(devices.map(d => d.phone).filter(Boolean));
+				return contact
+					.received()
+					.filter(m => mine.has(m.fromPhone))
+					.map(m => ({
+						id: m.id,
+						from: `+${m.fromPhone}`,
+						text: m.text ?? null,
+						image: m.image ? { bytes: m.image.bytes.length, mimetype: m.image.mimetype ?? null } : null,
+						at: new Date(m.at).toISOString(),
+					}));
+			},
+		},
+
 		/** Where the devices service finds the double. Internal. */
 		double: {
 			visibility: 'public',

@@ -1,8 +1,8 @@
 import https from 'node:https';
 import tls from 'node:tls';
-import { DisconnectReason, makeWASocket, WA_CERT_DETAILS, type AuthenticationState, type WASocket } from '@whiskeysockets/baileys';
+import { DisconnectReason, makeWASocket, proto, WA_CERT_DETAILS, type AuthenticationState, type WAMessage, type WASocket } from '@whiskeysockets/baileys';
 import { LeaseLostError, type AuthStateStore } from './auth-state.ts';
-import type { CloseReason, DriverHandlers, LinkedAccount, WhatsAppDriver } from './whatsapp-driver.ts';
+import { NotOnWhatsAppError, NotSentError, type CloseReason, type DriverHandlers, type InboundMessage, type LinkedAccount, type OutgoingMessage, type Receipt, type WhatsAppDriver } from './whatsapp-driver.ts';
 
 /**
  * A WhatsApp server other than WhatsApp's own: the WhatsApp double (`GET /control/info` on its
@@ -60,6 +60,32 @@ function closeReason(error: unknown, endedByUs: boolean): CloseReason {
 	}
 }
 
+const { DELIVERY_ACK, READ } = proto.WebMessageInfo.Status;
+
+function receiptOf(id: string | null | undefined, status: number | null | undefined): Receipt | undefined {
+	if (!id || !status) return undefined;
+	if (status >= READ) return { id, status: 'read' };
+	if (status === DELIVERY_ACK) return { id, status: 'delivered' };
+	return undefined;
+}
+
+/** The sender's number of a message from a contact: the phone-number JID, whichever of the two it is in. */
+function senderPhone(key: proto.IMessageKey & { remoteJidAlt?: string }): string | undefined {
+	const jid = [key.remoteJid, key.remoteJidAlt].find(j => j?.endsWith('@s.whatsapp.net'));
+	return jid?.split(/[:@]/)[0];
+}
+
+function inboundOf(message: WAMessage): InboundMessage | undefined {
+	const { key } = message;
+	if (key.fromMe || !key.id || !key.remoteJid || key.remoteJid.endsWith('@g.us') || key.remoteJid === 'status@broadcast') return undefined;
+	const from = senderPhone(key);
+	const m = message.message;
+	const text = m?.conversation ?? m?.extendedTextMessage?.text ?? m?.imageMessage?.caption ?? null;
+	if (!from || text === null || text === undefined) return undefined;
+	const seconds = Number(message.messageTimestamp ?? 0);
+	return { id: key.id, from, text, at: seconds ? new Date(seconds * 1000) : new Date() };
+}
+
 function accountOf(user: { id: string; lid?: string } | undefined): LinkedAccount {
 	if (!user?.id) throw new Error('Baileys opened a connection without an account');
 	return { phone: user.id.split(/[:@]/)[0], jid: user.id, lid: user.lid ?? null };
@@ -103,6 +129,22 @@ export class BaileysDriver implements WhatsAppDriver {
 		socket.ev.on('creds.update', () => {
 			this.saving = this.saving.then(() => this.saveCreds(state));
 		});
+		socket.ev.on('messages.upsert', ({ messages }) => {
+			const receipts: Receipt[] = [];
+			for (const message of messages) {
+				// A receipt may arrive while Baileys still buffers our own copy: it then rides on that copy.
+				const receipt = message.key.fromMe ? receiptOf(message.key.id, message.status) : undefined;
+				if (receipt) receipts.push(receipt);
+				const inbound = inboundOf(message);
+				if (inbound) handlers.inbound(inbound);
+			}
+			if (receipts.length) handlers.receipts(receipts);
+		});
+		socket.ev.on('messages.update', updates => {
+			const receipts = updates.filter(u => u.key.fromMe).map(u => receiptOf(u.key.id, u.update.status));
+			const known = receipts.filter((r): r is Receipt => Boolean(r));
+			if (known.length) handlers.receipts(known);
+		});
 		socket.ev.on('connection.update', update => {
 			if (this.socket !== socket) return;
 			if (update.qr) handlers.qr(update.qr);
@@ -136,6 +178,21 @@ export class BaileysDriver implements WhatsAppDriver {
 	async requestPairingCode(phone: string): Promise<string> {
 		if (!this.socket) throw new Error('Not connected');
 		return this.socket.requestPairingCode(phone);
+	}
+
+	async send(message: OutgoingMessage): Promise<void> {
+		const socket = this.socket;
+		if (!socket) throw new NotSentError('Not connected');
+		try {
+			const [found] = (await socket.onWhatsApp(message.to)) ?? [];
+			if (!found?.exists) throw new NotOnWhatsAppError(message.to);
+			const content = message.image ? { image: message.image.data, mimetype: message.image.mimetype, caption: message.text } : { text: message.text };
+			await socket.sendMessage(found.jid, content, { messageId: message.id });
+		} catch (err) {
+			// Baileys throws 428 "Connection Closed" only before the message is written to the socket.
+			if ((err as { output?: { statusCode?: number } }).output?.statusCode === DisconnectReason.connectionClosed) throw new NotSentError((err as Error).message);
+			throw err;
+		}
 	}
 
 	async logout(): Promise<void> {

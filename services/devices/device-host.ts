@@ -3,7 +3,7 @@ import type { ConnectLimiter } from './connect-limiter.ts';
 import { DeviceActor, type ActorOptions, type StartMode } from './device.actor.ts';
 import type { DeviceStatus } from './device.entity.ts';
 import { Leases, preferredNode, type SqlConnection } from './leases.ts';
-import type { LinkedAccount, WhatsAppDriver } from './whatsapp-driver.ts';
+import type { InboundMessage, LinkedAccount, Receipt, WhatsAppDriver } from './whatsapp-driver.ts';
 
 export interface PlacementOptions {
 	nodeId: string;
@@ -24,6 +24,8 @@ export interface HostEvents {
 	statusChanged(deviceId: string, previous: DeviceStatus, status: DeviceStatus, reason: string | null, linked: boolean): Promise<void>;
 	qr(deviceId: string, qr: string | null): void;
 	pairingCode(deviceId: string, code: string): void;
+	receipts(deviceId: string, receipts: Receipt[]): void;
+	inbound(deviceId: string, message: InboundMessage): void;
 	/** Devices this node let go of, so the nodes that prefer them look now rather than at their next tick. */
 	released(deviceIds: string[], leaving: boolean): void;
 }
@@ -100,6 +102,11 @@ export class DeviceHost {
 	/** Devices whose actor runs here now. */
 	heldDevices(): string[] {
 		return [...this.actors.keys()];
+	}
+
+	/** The actors running here now. */
+	heldActors(): IterableIterator<DeviceActor> {
+		return this.actors.values();
 	}
 
 	actor(deviceId: string): DeviceActor | undefined {
@@ -313,6 +320,8 @@ export class DeviceHost {
 				status: (next, reason, account) => this.saveStatus(deviceId, fence, next, reason, account),
 				qr: qr => this.deps.events.qr(deviceId, qr),
 				pairingCode: code => this.deps.events.pairingCode(deviceId, code),
+				receipts: receipts => this.deps.events.receipts(deviceId, receipts),
+				inbound: message => this.deps.events.inbound(deviceId, message),
 				clearSession: () => clearAuthState(this.deps.db, deviceId, fence),
 				finished: () =>
 					void this.withDevice(deviceId, async () => {

@@ -1,6 +1,6 @@
 import type { DeviceStatus } from './device.entity.ts';
 import type { ConnectLimiter } from './connect-limiter.ts';
-import type { CloseReason, LinkedAccount, WhatsAppDriver } from './whatsapp-driver.ts';
+import { NotOnWhatsAppError, NotSentError, type CloseReason, type InboundMessage, type LinkedAccount, type OutgoingMessage, type Receipt, type WhatsAppDriver } from './whatsapp-driver.ts';
 
 export type StartMode = { kind: 'resume'; jitterMs?: number } | { kind: 'pair'; method: 'qr' } | { kind: 'pair'; method: 'code'; phone: string };
 
@@ -12,6 +12,8 @@ export interface ActorHost {
 	pairingCode(code: string): void;
 	/** Forgets the stored session (logged out or pairing abandoned). */
 	clearSession(): Promise<void>;
+	receipts(receipts: Receipt[]): void;
+	inbound(message: InboundMessage): void;
 	/** The actor reached a state without a socket (logged out, banned, gave up…): release its lease. */
 	finished(): void;
 	logger: { info(...args: unknown[]): void; warn(...args: unknown[]): void; error(...args: unknown[]): void };
@@ -25,6 +27,12 @@ export interface ActorOptions {
 	/** Online this long and the failure count starts again from zero. */
 	stableAfterMs: number;
 }
+
+/** How one send ended; `pending`: it certainly did not leave and may be sent later. */
+export type SendOutcome = { status: 'sent' } | { status: 'failed'; error: string } | { status: 'pending'; error: string };
+
+/** A send with no answer for this long is given up as `interrupted` (it may have left; a receipt can still tell). */
+const SEND_TIMEOUT_MS = 30_000;
 
 /** How long stop() waits for the task in progress after closing the socket. */
 const STOP_DRAIN_MS = 5_000;
@@ -108,6 +116,31 @@ export class DeviceActor {
 		});
 	}
 
+	/** True while the socket is open and the device is online: it can send. */
+	get canSend(): boolean {
+		return this.connected && !this.stopped && this.status === 'online';
+	}
+
+	/** Sends one message through the socket, in turn with the socket's own events. Never throws. */
+	send(message: OutgoingMessage): Promise<SendOutcome> {
+		return this.enqueue(async (): Promise<SendOutcome> => {
+			if (!this.canSend) return { status: 'pending', error: 'The device is not connected' };
+			let timer: NodeJS.Timeout | undefined;
+			const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), SEND_TIMEOUT_MS)));
+			try {
+				await Promise.race([this.driver.send(message), timeout]);
+				return { status: 'sent' };
+			} catch (err) {
+				if (err instanceof NotSentError) return { status: 'pending', error: err.message };
+				if (err instanceof NotOnWhatsAppError) return { status: 'failed', error: err.message };
+				if ((err as Error).message === 'timeout') return { status: 'failed', error: `interrupted: WhatsApp did not answer within ${SEND_TIMEOUT_MS / 1000} s; not re-sent (retry it by hand)` };
+				return { status: 'failed', error: `WhatsApp refused the message: ${(err as Error).message}` };
+			} finally {
+				clearTimeout(timer);
+			}
+		}).catch((err: Error): SendOutcome => ({ status: 'failed', error: err.message }));
+	}
+
 	/** Closes the socket without changing the status: the device moves to another node or the node stops. */
 	async stop(): Promise<void> {
 		if (!this.stopped) {
@@ -164,6 +197,8 @@ export class DeviceActor {
 				qr: qr => void this.enqueue(() => this.onQr(qr)),
 				open: account => void this.enqueue(() => this.onOpen(account)),
 				close: reason => void this.enqueue(() => this.onClose(reason)),
+				receipts: receipts => this.host.receipts(receipts),
+				inbound: message => this.host.inbound(message),
 			});
 		} catch (err) {
 			if (this.stopped) return this.releasePermit();

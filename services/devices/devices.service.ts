@@ -2,7 +2,7 @@ import { Errors, type Context } from 'moleculer';
 import type { FleetServiceSchema } from '../../mixins/service-schema.ts';
 import { userOf } from '../../mixins/auth.middleware.ts';
 import { readEnv } from '../../mixins/env.ts';
-import { databaseOf, emOf } from '../../mixins/orm.middleware.ts';
+import { databaseOf, emOf, sqlOf } from '../../mixins/orm.middleware.ts';
 import { acquireRedis, releaseRedis } from '../../mixins/redis.ts';
 import { hasSession } from './auth-state.ts';
 import { BaileysDriver, type WhatsAppServer } from './baileys-driver.ts';
@@ -10,6 +10,11 @@ import { LocalConnectLimiter, RedisConnectLimiter, type ConnectLimiter } from '.
 import { applyPacing, toDeviceDto } from './device-dto.ts';
 import { DeviceBusyError, DeviceHost, type Command, type Pairing } from './device-host.ts';
 import { DEFAULT_ACTOR_OPTIONS } from './device.actor.ts';
+import { DEFAULT_DISPATCH_OPTIONS, Dispatcher, type DevicePacing } from './dispatcher.ts';
+import type { ClaimedMessage, Receipt as OutboxReceipt, SendResult } from '../messages/outbox.ts';
+import * as ME from '../messages/messages.events.ts';
+import { renderMessage } from '../messages/render.ts';
+import type { OutgoingMessage } from './whatsapp-driver.ts';
 import { Device, type DeviceStatus } from './device.entity.ts';
 import { preferredNode, type SqlConnection } from './leases.ts';
 import * as E from './devices.events.ts';
@@ -41,10 +46,14 @@ interface Methods {
 	deleteImpact(deviceId: string): Promise<Record<string, number>>;
 	liveNodes(): string[];
 	findServer(): Promise<WhatsAppServer | undefined>;
+	devicePacing(deviceIds: string[]): Promise<Map<string, DevicePacing>>;
+	prepare(message: ClaimedMessage): Promise<OutgoingMessage>;
 }
 
 interface Locals {
 	host: DeviceHost;
+	dispatcher: Dispatcher;
+	images: Map<string, Promise<{ data: Buffer; mimetype: string }>>;
 	limiter: ConnectLimiter;
 	db: SqlConnection;
 	redisUrl?: string;
@@ -212,6 +221,16 @@ const DevicesService: FleetServiceSchema<DevicesSettings, Methods, Locals> = {
 			},
 		},
 
+		/** Ids of a user's online devices (campaigns check there is one before firing). Internal. */
+		onlineOf: {
+			visibility: 'public',
+			auth: 'public',
+			async handler(ctx: Context<{ userId: string }>): Promise<string[]> {
+				const rows = await this.db.execute<{ id: string }[]>(`select id from devices where user_id = ? and status = 'online'`, [ctx.params.userId]);
+				return rows.map(r => r.id);
+			},
+		},
+
 		/** Which devices this node holds, for the REPL, tests and the fleet page. */
 		held: {
 			visibility: 'public',
@@ -229,6 +248,18 @@ const DevicesService: FleetServiceSchema<DevicesSettings, Methods, Locals> = {
 				if (ctx.params.nodeId === this.broker.nodeID) return;
 				if (ctx.params.leaving) this.host.nodeLeaving(ctx.params.nodeId);
 				void this.host.tick();
+			},
+		},
+		/** Messages were queued: the devices held here start on them now. */
+		[ME.MESSAGES_ENQUEUED]: {
+			handler(ctx: Context<ME.MessagesEnqueued>) {
+				this.dispatcher?.wake(ctx.params.deviceIds.filter(id => this.host.actor(id)));
+			},
+		},
+		/** A pacing change applies from the device's next send. */
+		[E.DEVICE_UPDATED]: {
+			handler(ctx: Context<E.DeviceUpdated>) {
+				if (this.host?.actor(ctx.params.device.id)) this.dispatcher?.forget(ctx.params.device.id);
 			},
 		},
 		'$services.changed'() {
@@ -313,6 +344,51 @@ const DevicesService: FleetServiceSchema<DevicesSettings, Methods, Locals> = {
 			return removes;
 		},
 
+		async devicePacing(deviceIds) {
+			const rows = await this.db.execute<Record<string, unknown>[]>(
+				`select d.id, d.min_delay_seconds, d.max_delay_seconds, d.hourly_cap, d.daily_cap, d.warm_up, d.quiet_start_minute, d.quiet_end_minute,
+				   d.created_at, u.time_zone
+				 from devices d join users u on u.id = d.user_id where d.id in (select jsonb_array_elements_text(?::jsonb)::uuid)`,
+				[JSON.stringify(deviceIds)],
+			);
+			const minute = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+			return new Map(
+				rows.map(r => [
+					r.id as string,
+					{
+						minDelaySeconds: Number(r.min_delay_seconds),
+						maxDelaySeconds: Number(r.max_delay_seconds),
+						hourlyCap: Number(r.hourly_cap),
+						dailyCap: Number(r.daily_cap),
+						warmUp: Boolean(r.warm_up),
+						quietStartMinute: minute(r.quiet_start_minute),
+						quietEndMinute: minute(r.quiet_end_minute),
+						timeZone: r.time_zone as string,
+						since: new Date(r.created_at as string).getTime(),
+					},
+				]),
+			);
+		},
+
+		async prepare(message) {
+			const outgoing: OutgoingMessage = { to: message.recipient.replace(/^\+/, ''), id: message.waMessageId, text: renderMessage(message) };
+			if (message.mediaId) {
+				const key = `${message.userId}/${message.mediaId}`;
+				let image = this.images.get(key);
+				if (!image) {
+					image = this.broker
+						.call<{ contentType: string; data: string }, { id: string; userId: string }>('media.content', { id: message.mediaId, userId: message.userId })
+						.then(m => ({ data: Buffer.from(m.data, 'base64'), mimetype: m.contentType }));
+					image.catch(() => this.images.delete(key));
+					this.images.set(key, image);
+					// A few campaigns' images at a time; each is at most 350 KB.
+					if (this.images.size > 32) this.images.delete(this.images.keys().next().value!);
+				}
+				outgoing.image = await image;
+			}
+			return outgoing;
+		},
+
 		liveNodes() {
 			const registry = this.broker.registry as unknown as { getServiceList(o: object): { name: string; nodeID: string }[] };
 			const services = registry.getServiceList({ onlyAvailable: true, skipInternal: true });
@@ -350,14 +426,14 @@ const DevicesService: FleetServiceSchema<DevicesSettings, Methods, Locals> = {
 		this.settings = { ...defaults, ...this.settings };
 		this.redisUrl = env.redisUrl;
 		this.owners = new Map();
+		this.images = new Map();
 		this.limiter = env.redisUrl
 			? new RedisConnectLimiter(acquireRedis(env.redisUrl), `${env.namespace}:device-connects`, this.settings.connectConcurrency)
 			: new LocalConnectLimiter(this.settings.connectConcurrency);
 	},
 
 	async started() {
-		const connection = databaseOf(this.broker).orm.em.getConnection();
-		this.db = { execute: (sql, params) => connection.execute(sql, params as unknown[], 'all') as never };
+		this.db = sqlOf(this.broker);
 		const server = await this.findServer();
 		const settings = this.settings;
 		this.host = new DeviceHost(
@@ -368,7 +444,10 @@ const DevicesService: FleetServiceSchema<DevicesSettings, Methods, Locals> = {
 				liveNodes: () => this.liveNodes(),
 				logger: this.logger,
 				events: {
-					statusChanged: (deviceId, previous, _status, _reason, linked) => this.publishDevice(deviceId, { previous, linked }),
+					statusChanged: async (deviceId, previous, status, _reason, linked) => {
+						if (status === 'online') this.dispatcher.wake();
+						await this.publishDevice(deviceId, { previous, linked });
+					},
 					qr: (deviceId, qr) =>
 						void this.ownerOf(deviceId).then(userId => {
 							if (userId) void this.broker.broadcast<E.DeviceQr>(E.DEVICE_QR, { userId, deviceId, qr });
@@ -376,6 +455,13 @@ const DevicesService: FleetServiceSchema<DevicesSettings, Methods, Locals> = {
 					pairingCode: (deviceId, code) =>
 						void this.ownerOf(deviceId).then(userId => {
 							if (userId) void this.broker.broadcast<E.DevicePairingCode>(E.DEVICE_PAIRING_CODE, { userId, deviceId, code });
+						}),
+					receipts: (_deviceId, receipts) => this.dispatcher.receipt(receipts),
+					inbound: (deviceId, message) =>
+						void this.ownerOf(deviceId).then(userId => {
+							if (!userId) return;
+							const payload: ME.InboxMessageReceived = { userId, deviceId, from: `+${message.from}`, text: message.text, messageId: message.id, at: message.at.toISOString() };
+							void this.broker.broadcast(ME.INBOX_MESSAGE_RECEIVED, payload);
 						}),
 					released: (deviceIds, leaving) => void this.broker.broadcast('device.released', { nodeId: this.broker.nodeID, deviceIds, leaving }),
 				},
@@ -389,7 +475,25 @@ const DevicesService: FleetServiceSchema<DevicesSettings, Methods, Locals> = {
 				actor: { ...DEFAULT_ACTOR_OPTIONS, maxRestarts: settings.maxRestarts, backoffBaseMs: settings.backoffBaseMs, backoffMaxMs: settings.backoffMaxMs },
 			},
 		);
+		const nodeId = this.broker.nodeID;
+		const call = <T>(action: string, params: object) => this.broker.call<T, object>(action, params);
+		this.dispatcher = new Dispatcher(
+			{
+				nodeId,
+				actors: () => this.host.heldActors(),
+				claim: devices => call<ClaimedMessage[]>('messages.claim', { nodeId, devices }),
+				record: results => call<void>('messages.record', { results } satisfies { results: SendResult[] }),
+				receipts: receipts => call<void>('messages.receipts', { receipts } satisfies { receipts: OutboxReceipt[] }),
+				failInterrupted: (deviceId, epoch) => call<void>('messages.failInterrupted', { deviceId, nodeId, epoch }),
+				recentSends: async deviceIds => new Map(Object.entries(await call<Record<string, number[]>>('messages.recentSends', { deviceIds }))),
+				pacing: deviceIds => this.devicePacing(deviceIds),
+				prepare: message => this.prepare(message),
+				logger: this.logger,
+			},
+			{ ...DEFAULT_DISPATCH_OPTIONS, pollMs: readEnv().dispatchPollMs },
+		);
 		this.host.start();
+		this.dispatcher.start();
 		// Gauges for /metrics: devices held here, sockets connecting now and the most at once.
 		const metrics = this.broker.metrics;
 		const gauges = { held: 'fleetcast.devices.held', connecting: 'fleetcast.devices.connecting', peak: 'fleetcast.devices.connecting.peak' };
@@ -406,6 +510,8 @@ const DevicesService: FleetServiceSchema<DevicesSettings, Methods, Locals> = {
 
 	async stopped() {
 		clearInterval(this.metricsTimer);
+		// The sends in flight finish and are recorded before the sockets close.
+		await this.dispatcher?.stop();
 		await this.host?.stop();
 		if (this.redisUrl) await releaseRedis(this.redisUrl);
 	},

@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import { HELD_STATUSES, type DeviceStatus } from './device.entity.ts';
 
-/** Raw SQL with `?` placeholders (MikroORM's connection), one statement per call. */
-export interface SqlConnection {
-	execute<T = unknown>(sql: string, params?: unknown[]): Promise<T>;
-}
+import type { SqlConnection } from '../../mixins/orm.middleware.ts';
+
+export type { SqlConnection };
 
 const heldStatuses = HELD_STATUSES.map(s => `'${s}'`).join(', ');
 

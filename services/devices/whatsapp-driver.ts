@@ -34,10 +34,46 @@ export interface LinkedAccount {
 	lid: string | null;
 }
 
+/** What a device sends: text, or an image with the text as its caption. */
+export interface OutgoingMessage {
+	/** Digits only. */
+	to: string;
+	/** Chosen before sending (stored in the outbox), so receipts and crash recovery can find the message. */
+	id: string;
+	text: string;
+	image?: { data: Buffer; mimetype: string };
+}
+
+export interface Receipt {
+	id: string;
+	status: 'delivered' | 'read';
+}
+
+/** A message a contact wrote to this number. */
+export interface InboundMessage {
+	id: string;
+	/** The sender's number, digits only. */
+	from: string;
+	text: string;
+	at: Date;
+}
+
+/** The recipient has no WhatsApp account: the message fails without harming the number. */
+export class NotOnWhatsAppError extends Error {
+	constructor(readonly phone: string) {
+		super(`not on WhatsApp: +${phone} has no WhatsApp account`);
+	}
+}
+
+/** The socket was closed before the message left: it can be sent later as if never tried. */
+export class NotSentError extends Error {}
+
 export interface DriverHandlers {
 	qr(qr: string): void;
 	open(account: LinkedAccount): void;
 	close(reason: CloseReason): void;
+	receipts(receipts: Receipt[]): void;
+	inbound(message: InboundMessage): void;
 }
 
 export interface WhatsAppDriver {
@@ -47,6 +83,11 @@ export interface WhatsAppDriver {
 	requestPairingCode(phone: string): Promise<string>;
 	/** Unlinks this companion from the phone, then closes (`logged_out`). */
 	logout(): Promise<void>;
+	/**
+	 * Sends one message; resolves when WhatsApp's server took it. Throws NotOnWhatsAppError for a
+	 * number without WhatsApp and NotSentError when it certainly did not leave.
+	 */
+	send(message: OutgoingMessage): Promise<void>;
 	/** Closes the socket without logging out; resolves once it is closed. */
 	end(): Promise<void>;
 }

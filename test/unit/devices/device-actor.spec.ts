@@ -2,12 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { LocalConnectLimiter } from '../../../services/devices/connect-limiter.ts';
 import { backoffMs, DeviceActor, type ActorHost } from '../../../services/devices/device.actor.ts';
 import type { DeviceStatus } from '../../../services/devices/device.entity.ts';
-import type { CloseReason, DriverHandlers, WhatsAppDriver } from '../../../services/devices/whatsapp-driver.ts';
+import { NotOnWhatsAppError, NotSentError, type CloseReason, type DriverHandlers, type OutgoingMessage, type WhatsAppDriver } from '../../../services/devices/whatsapp-driver.ts';
 
 /** A driver the test plays WhatsApp for: it records connects and lets the test open or close the socket. */
 class ScriptedDriver implements WhatsAppDriver {
 	connects = 0;
 	handlers?: DriverHandlers;
+	sent: OutgoingMessage[] = [];
+	/** What the next send does instead of succeeding. */
+	failNext?: Error;
 	async connect(handlers: DriverHandlers) {
 		this.connects += 1;
 		this.handlers = handlers;
@@ -20,6 +23,12 @@ class ScriptedDriver implements WhatsAppDriver {
 	}
 	async end() {
 		this.handlers?.close({ kind: 'ended', message: 'Closed by Fleetcast' });
+	}
+	async send(message: OutgoingMessage) {
+		const failure = this.failNext;
+		this.failNext = undefined;
+		if (failure) throw failure;
+		this.sent.push(message);
 	}
 	open() {
 		this.handlers!.open({ phone: '15550001111', jid: '15550001111:2@s.whatsapp.net', lid: null });
@@ -39,6 +48,8 @@ function recordingHost() {
 		},
 		qr() {},
 		pairingCode() {},
+		receipts() {},
+		inbound() {},
 		async clearSession() {
 			cleared += 1;
 		},
@@ -133,6 +144,29 @@ describe('DeviceActor', () => {
 		await started;
 		expect(driver.connects).toBe(0);
 		expect(limiter.inUse).toBe(1);
+	});
+
+	it('sends only while online, and says which failures may be sent again', async () => {
+		const driver = new ScriptedDriver();
+		const { host } = recordingHost();
+		const actor = new DeviceActor('d6', 1, driver, new LocalConnectLimiter(5), host, fast);
+		const message = { to: '15550002222', id: '3EB0AAA', text: 'hi' };
+		expect(await actor.send(message)).toMatchObject({ status: 'pending' });
+		await actor.start({ kind: 'resume' });
+		expect(await actor.send(message)).toMatchObject({ status: 'pending' });
+		driver.open();
+		await actor.waitFor(a => a.canSend, 1000, 'online');
+		expect(await actor.send(message)).toEqual({ status: 'sent' });
+		expect(driver.sent).toEqual([message]);
+		driver.failNext = new NotOnWhatsAppError('15550002222');
+		expect(await actor.send(message)).toEqual({ status: 'failed', error: expect.stringMatching(/^not on WhatsApp/) });
+		driver.failNext = new NotSentError('Connection Closed');
+		expect(await actor.send(message)).toEqual({ status: 'pending', error: 'Connection Closed' });
+		driver.failNext = new Error('bad media');
+		expect(await actor.send(message)).toEqual({ status: 'failed', error: expect.stringContaining('bad media') });
+		await actor.stop();
+		expect(await actor.send(message)).toMatchObject({ status: 'pending' });
+		expect(driver.sent).toHaveLength(1);
 	});
 
 	it('spreads backoff: between half and all of an exponential step, capped', () => {

@@ -1,0 +1,104 @@
+import { Errors, type Context } from 'moleculer';
+import type { Campaign } from './campaign.entity.ts';
+import type { CampaignDto, CampaignFields } from './campaigns.params.ts';
+
+const { ValidationError } = Errors;
+
+function invalid(field: string, message: string): Error {
+	return new ValidationError(message, 'VALIDATION_ERROR', [{ field, message, type: field }]);
+}
+
+export function toCampaignDto(c: Campaign): CampaignDto {
+	const iso = (d: Date | null | undefined) => d?.toISOString() ?? null;
+	return {
+		id: c.id,
+		title: c.title,
+		scheduledAt: c.scheduledAt.toISOString(),
+		niche: c.niche ?? null,
+		targetStatus: c.targetStatus,
+		message: c.message,
+		imageUrl: c.imageUrl ?? null,
+		mediaId: c.mediaId ?? null,
+		greeting: c.greeting,
+		minDelaySeconds: c.minDelaySeconds,
+		maxDelaySeconds: c.maxDelaySeconds,
+		status: c.status,
+		statusReason: c.statusReason ?? null,
+		shouldSend: c.shouldSend,
+		skippedOptedOut: c.skippedOptedOut,
+		firedAt: iso(c.firedAt),
+		finishedAt: iso(c.finishedAt),
+		createdAt: c.createdAt.toISOString(),
+		updatedAt: c.updatedAt.toISOString(),
+	};
+}
+
+/** An instant with its offset: a bare local time would be read in the server's zone. */
+const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
+
+/** Applies the editor's fields; an image URL is fetched and compressed once, here, not per recipient. */
+export async function applyFields(ctx: Context, c: Campaign, f: Partial<CampaignFields>): Promise<void> {
+	if (f.title !== undefined) c.title = f.title;
+	if (f.scheduledAt !== undefined) {
+		if (!ISO_WITH_OFFSET.test(f.scheduledAt) || Number.isNaN(Date.parse(f.scheduledAt))) {
+			throw invalid('scheduledAt', 'Use an ISO 8601 date and time with its offset, e.g. 2026-12-01T09:00:00+08:00.');
+		}
+		c.scheduledAt = new Date(f.scheduledAt);
+	}
+	if (f.niche !== undefined) c.niche = f.niche || null;
+	if (f.targetStatus !== undefined) c.targetStatus = f.targetStatus;
+	if (f.message !== undefined) {
+		if (!f.message.trim()) throw invalid('message', 'Write the message.');
+		c.message = f.message;
+	}
+	if (f.greeting !== undefined) c.greeting = f.greeting;
+	if (f.minDelaySeconds !== undefined) c.minDelaySeconds = f.minDelaySeconds;
+	if (f.maxDelaySeconds !== undefined) c.maxDelaySeconds = f.maxDelaySeconds;
+	if (c.minDelaySeconds > c.maxDelaySeconds) throw invalid('minDelaySeconds', 'The minimum delay must not be longer than the maximum delay.');
+	if (f.draft !== undefined) c.status = f.draft ? 'draft' : 'scheduled';
+	if (f.imageUrl) {
+		if (f.imageUrl !== c.imageUrl || !c.mediaId) {
+			const media = await ctx.call<{ id: string }, { url: string }>('media.fromUrl', { url: f.imageUrl });
+			c.mediaId = media.id;
+		}
+		c.imageUrl = f.imageUrl;
+	} else if (f.mediaId) {
+		// Someone else's image is "no such image" (404) from the media service.
+		await ctx.call('media.content', { id: f.mediaId, userId: (ctx.meta as { user: { id: string } }).user.id });
+		c.mediaId = f.mediaId;
+		c.imageUrl = null;
+	} else if (f.imageUrl === null || f.mediaId === null) {
+		c.imageUrl = null;
+		c.mediaId = null;
+	}
+}
+
+/** The offset of a time zone at an instant, in minutes east of UTC. */
+function offsetMinutes(at: number, timeZone: string): number {
+	const parts = Object.fromEntries(
+		new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
+			.formatToParts(at)
+			.map(p => [p.type, Number(p.value)]),
+	);
+	return (Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second) - at) / 60_000;
+}
+
+function localParts(at: Date, timeZone: string): { year: number; month: number; day: number; hour: number; minute: number } {
+	const p = Object.fromEntries(
+		new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' })
+			.formatToParts(at)
+			.map(x => [x.type, Number(x.value)]),
+	);
+	return { year: p.year, month: p.month, day: p.day, hour: p.hour, minute: p.minute };
+}
+
+/** A clone is dated today (in the tenant's zone) at the original's local time. */
+export function cloneScheduledAt(original: Date, timeZone: string, now: Date): Date {
+	const time = localParts(original, timeZone);
+	const today = localParts(now, timeZone);
+	const wall = Date.UTC(today.year, today.month - 1, today.day, time.hour, time.minute);
+	// The offset at the wall time itself (it may differ from now's across a DST change).
+	let at = wall - offsetMinutes(wall, timeZone) * 60_000;
+	at = wall - offsetMinutes(at, timeZone) * 60_000;
+	return new Date(at);
+}

@@ -1,0 +1,323 @@
+import type { ClaimedMessage, Receipt as OutboxReceipt, SendResult } from '../messages/outbox.ts';
+import type { DeviceActor, SendOutcome } from './device.actor.ts';
+import type { OutgoingMessage, Receipt } from './whatsapp-driver.ts';
+
+/** A device's pacing as the dispatcher applies it (SPEC §7). */
+export interface DevicePacing {
+	minDelaySeconds: number;
+	maxDelaySeconds: number;
+	hourlyCap: number;
+	dailyCap: number;
+	warmUp: boolean;
+	/** Minutes after local midnight in `timeZone`, or null. */
+	quietStartMinute: number | null;
+	quietEndMinute: number | null;
+	timeZone: string;
+	/** When the number joined Fleetcast (the warm-up curve counts days from it). */
+	since: number;
+}
+
+export interface DispatchDeps {
+	nodeId: string;
+	/** The actors this node holds now. */
+	actors(): Iterable<DeviceActor>;
+	claim(devices: { deviceId: string; epoch: number }[]): Promise<ClaimedMessage[]>;
+	record(results: SendResult[]): Promise<void>;
+	receipts(receipts: OutboxReceipt[]): Promise<void>;
+	/** Settles what an earlier holder of the device left `sending`. */
+	failInterrupted(deviceId: string, epoch: number): Promise<void>;
+	pacing(deviceIds: string[]): Promise<Map<string, DevicePacing>>;
+	recentSends(deviceIds: string[]): Promise<Map<string, number[]>>;
+	/** Renders the text for the recipient and loads the image. */
+	prepare(message: ClaimedMessage): Promise<OutgoingMessage>;
+	logger: { warn(...args: unknown[]): void; error(...args: unknown[]): void };
+}
+
+export interface DispatchOptions {
+	/** Devices with nothing due are asked again this often (and at once when messages are enqueued for them). */
+	pollMs: number;
+	/** Claims per statement. */
+	claimBatch: number;
+	/** Outcomes are written in batches at most this far apart. */
+	flushMs: number;
+}
+
+export const DEFAULT_DISPATCH_OPTIONS: DispatchOptions = { pollMs: 2_000, claimBatch: 2_000, flushMs: 50 };
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/** Daily cap of a new number on its first days when warm-up is on; then its own cap. */
+export const WARM_UP_DAILY_CAPS = [20, 40, 60, 100, 150, 250, 400];
+
+/** One device's queue state on this node. */
+interface Lane {
+	actor: DeviceActor;
+	pacing: DevicePacing;
+	/** Send times (ms) within the last day, oldest first. */
+	sends: number[];
+	nextAt: number;
+	idleUntil: number;
+	busy: boolean;
+}
+
+/** Local minute of the day in a time zone. */
+function localMinute(now: number, timeZone: string): number {
+	const parts = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(now);
+	const get = (type: string) => Number(parts.find(p => p.type === type)?.value ?? 0);
+	return get('hour') * 60 + get('minute');
+}
+
+export function inQuietHours(pacing: Pick<DevicePacing, 'quietStartMinute' | 'quietEndMinute' | 'timeZone'>, now: number): boolean {
+	const { quietStartMinute: start, quietEndMinute: end } = pacing;
+	if (start === null || end === null) return false;
+	const minute = localMinute(now, pacing.timeZone);
+	return start < end ? minute >= start && minute < end : minute >= start || minute < end;
+}
+
+export function dailyCapOf(pacing: DevicePacing, now: number): number {
+	if (!pacing.warmUp) return pacing.dailyCap;
+	const day = Math.floor((now - pacing.since) / DAY_MS);
+	return Math.min(pacing.dailyCap, WARM_UP_DAILY_CAPS[day] ?? pacing.dailyCap);
+}
+
+/**
+ * When a device may send next given its caps: now, or when its oldest send in the full window
+ * leaves it. Messages wait; they are never dropped.
+ */
+export function capFreeAt(pacing: DevicePacing, sends: number[], now: number): number {
+	const lastHour = sends.filter(t => t > now - HOUR_MS);
+	let at = now;
+	if (lastHour.length >= pacing.hourlyCap) at = Math.max(at, lastHour[lastHour.length - pacing.hourlyCap] + HOUR_MS);
+	const cap = dailyCapOf(pacing, now);
+	const lastDay = sends.filter(t => t > now - DAY_MS);
+	if (lastDay.length >= cap) at = Math.max(at, lastDay[lastDay.length - cap] + DAY_MS);
+	return at;
+}
+
+/** The pause after a send: random between the larger of the message's and the number's min and max delays. */
+export function gapMs(message: Pick<ClaimedMessage, 'minDelaySeconds' | 'maxDelaySeconds'>, pacing: DevicePacing, random = Math.random): number {
+	const min = Math.max(message.minDelaySeconds, pacing.minDelaySeconds);
+	const max = Math.max(message.maxDelaySeconds, pacing.maxDelaySeconds, min);
+	return Math.round((min + random() * (max - min)) * 1000);
+}
+
+/**
+ * Sends the outbox's messages through this node's device actors (DESIGN "Dispatch flow"): one
+ * message at a time per device, claimed in one statement for every ready device, paced per
+ * number across all sources, outcomes and receipts written in batches.
+ */
+export class Dispatcher {
+	private readonly lanes = new Map<string, Lane>();
+	private readonly loading = new Set<string>();
+	private results: SendResult[] = [];
+	private receiptBuffer: OutboxReceipt[] = [];
+	private inFlight = new Set<Promise<void>>();
+	private stopped = false;
+	private running?: Promise<void>;
+	private again = false;
+	private timer?: NodeJS.Timeout;
+	private flushTimer?: NodeJS.Timeout;
+	private flushing?: Promise<void>;
+	/** Longest claim statement seen, and claims made: for the benchmark and /metrics. */
+	readonly claimLatencies: number[] = [];
+
+	constructor(
+		private readonly deps: DispatchDeps,
+		private readonly options: DispatchOptions = DEFAULT_DISPATCH_OPTIONS,
+	) {}
+
+	start(): void {
+		this.wake();
+	}
+
+	/** Look for work now: for these devices (messages were enqueued for them), or for all. */
+	wake(deviceIds?: string[]): void {
+		if (this.stopped) return;
+		if (deviceIds) {
+			for (const id of deviceIds) {
+				const lane = this.lanes.get(id);
+				if (lane) lane.idleUntil = 0;
+			}
+		}
+		if (this.running) {
+			this.again = true;
+			return;
+		}
+		clearTimeout(this.timer);
+		this.running = this.round().finally(() => {
+			this.running = undefined;
+			if (this.again) {
+				this.again = false;
+				this.wake();
+			} else this.sleep();
+		});
+	}
+
+	/** Pacing changed for a device: load it again before its next send. */
+	forget(deviceId: string): void {
+		if (!this.lanes.get(deviceId)?.busy) this.lanes.delete(deviceId);
+	}
+
+	receipt(receipts: Receipt[]): void {
+		for (const r of receipts) this.receiptBuffer.push({ waMessageId: r.id, status: r.status });
+		this.scheduleFlush();
+	}
+
+	/** Stops claiming, lets the sends in flight finish and writes every outcome. */
+	async stop(): Promise<void> {
+		this.stopped = true;
+		clearTimeout(this.timer);
+		await this.running;
+		await Promise.all(this.inFlight);
+		clearTimeout(this.flushTimer);
+		await this.flush();
+	}
+
+	private sleep(): void {
+		if (this.stopped) return;
+		const now = Date.now();
+		let at = now + this.options.pollMs;
+		for (const lane of this.lanes.values()) {
+			if (lane.busy || !lane.actor.canSend || lane.idleUntil > now) continue;
+			at = Math.min(at, Math.max(lane.nextAt, now));
+		}
+		this.timer = setTimeout(() => this.wake(), Math.max(0, at - now));
+	}
+
+	private async round(): Promise<void> {
+		try {
+			await this.syncLanes();
+			const now = Date.now();
+			const ready: Lane[] = [];
+			for (const lane of this.lanes.values()) {
+				if (lane.busy || !lane.actor.canSend || lane.idleUntil > now || lane.nextAt > now) continue;
+				if (inQuietHours(lane.pacing, now)) {
+					lane.nextAt = now + 60_000;
+					continue;
+				}
+				const free = capFreeAt(lane.pacing, lane.sends, now);
+				if (free > now) {
+					lane.nextAt = free;
+					continue;
+				}
+				ready.push(lane);
+			}
+			for (let i = 0; i < ready.length && !this.stopped; i += this.options.claimBatch) {
+				const batch = ready.slice(i, i + this.options.claimBatch);
+				const began = performance.now();
+				const claimed = await this.deps.claim(batch.map(l => ({ deviceId: l.actor.deviceId, epoch: l.actor.epoch })));
+				this.claimLatencies.push(performance.now() - began);
+				if (this.claimLatencies.length > 10_000) this.claimLatencies.splice(0, 5_000);
+				const byDevice = new Map(claimed.map(m => [m.deviceId, m]));
+				for (const lane of batch) {
+					const message = byDevice.get(lane.actor.deviceId);
+					if (!message) {
+						lane.idleUntil = Date.now() + this.options.pollMs;
+						continue;
+					}
+					lane.busy = true;
+					const sending = this.sendOne(lane, message);
+					this.inFlight.add(sending);
+					void sending.finally(() => this.inFlight.delete(sending));
+				}
+			}
+		} catch (err) {
+			this.deps.logger.warn(`Dispatch round failed: ${(err as Error).message}`);
+		}
+	}
+
+	/** Lanes for the online actors held here; a new holder first settles what an earlier one left `sending`. */
+	private async syncLanes(): Promise<void> {
+		const actors = new Map<string, DeviceActor>();
+		for (const actor of this.deps.actors()) actors.set(actor.deviceId, actor);
+		for (const [id, lane] of this.lanes) {
+			if (actors.get(id) !== lane.actor && !lane.busy) this.lanes.delete(id);
+		}
+		const fresh = [...actors.values()].filter(a => a.canSend && !this.lanes.has(a.deviceId) && !this.loading.has(a.deviceId));
+		if (fresh.length === 0) return;
+		const ids = fresh.map(a => a.deviceId);
+		for (const id of ids) this.loading.add(id);
+		try {
+			await Promise.all(fresh.map(a => this.deps.failInterrupted(a.deviceId, a.epoch)));
+			const [pacing, sends] = await Promise.all([this.deps.pacing(ids), this.deps.recentSends(ids)]);
+			for (const actor of fresh) {
+				const p = pacing.get(actor.deviceId);
+				if (!p) continue;
+				const history = sends.get(actor.deviceId) ?? [];
+				const last = history.at(-1);
+				this.lanes.set(actor.deviceId, {
+					actor,
+					pacing: p,
+					sends: history,
+					nextAt: last ? last + p.minDelaySeconds * 1000 : 0,
+					idleUntil: 0,
+					busy: false,
+				});
+			}
+		} finally {
+			for (const id of ids) this.loading.delete(id);
+		}
+	}
+
+	private async sendOne(lane: Lane, message: ClaimedMessage): Promise<void> {
+		let outcome: SendOutcome;
+		try {
+			outcome = await lane.actor.send(await this.deps.prepare(message));
+		} catch (err) {
+			outcome = { status: 'failed', error: (err as Error).message };
+		}
+		const now = Date.now();
+		lane.busy = false;
+		if (outcome.status === 'sent') {
+			lane.sends.push(now);
+			while (lane.sends.length && lane.sends[0] <= now - DAY_MS) lane.sends.shift();
+			lane.nextAt = now + gapMs(message, lane.pacing);
+		} else if (outcome.status === 'pending') {
+			lane.idleUntil = now + this.options.pollMs;
+		}
+		this.results.push({ id: message.id, status: outcome.status, error: outcome.status === 'sent' ? null : outcome.error, at: new Date(now).toISOString() });
+		this.scheduleFlush();
+		this.wake();
+	}
+
+	private scheduleFlush(): void {
+		if (this.flushTimer) return;
+		this.flushTimer = setTimeout(() => {
+			this.flushTimer = undefined;
+			void this.flush();
+		}, this.options.flushMs);
+	}
+
+	private async flush(): Promise<void> {
+		if (this.flushing) {
+			await this.flushing;
+			if (!this.results.length && !this.receiptBuffer.length) return;
+		}
+		const results = this.results;
+		const receipts = this.receiptBuffer;
+		this.results = [];
+		this.receiptBuffer = [];
+		this.flushing = (async () => {
+			// Outcomes first: a receipt never needs them, but a report reads both.
+			if (results.length) {
+				try {
+					await this.deps.record(results);
+				} catch (err) {
+					this.deps.logger.warn(`Recording ${results.length} send outcomes failed (retrying): ${(err as Error).message}`);
+					this.results.unshift(...results);
+				}
+			}
+			if (receipts.length) {
+				try {
+					await this.deps.receipts(receipts);
+				} catch (err) {
+					this.deps.logger.warn(`Recording ${receipts.length} receipts failed (retrying): ${(err as Error).message}`);
+					this.receiptBuffer.unshift(...receipts);
+				}
+			}
+		})().finally(() => (this.flushing = undefined));
+		await this.flushing;
+		if ((this.results.length || this.receiptBuffer.length) && !this.stopped) this.scheduleFlush();
+	}
+}

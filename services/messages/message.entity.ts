@@ -1,0 +1,56 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { Campaign } from '../campaigns/campaign.entity.ts';
+import { Device } from '../devices/device.entity.ts';
+import { User } from '../users/user.entity.ts';
+
+/** SPEC §7: `pending → sending → sent → delivered → read`, or `failed` (with the error) or `cancelled`. */
+export const MESSAGE_STATUSES = ['pending', 'sending', 'sent', 'delivered', 'read', 'failed', 'cancelled'] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
+export const MESSAGE_SOURCES = ['campaign', 'sequence', 'ai', 'inbox'] as const;
+export type MessageSource = (typeof MESSAGE_SOURCES)[number];
+
+/**
+ * The outbox: every outbound message is a row before anything is sent. The text is the template;
+ * it is rendered for the recipient (from `vars`, seeded by the id) when the device sends it.
+ */
+export const Message = defineEntity({
+	name: 'Message',
+	tableName: 'messages',
+	properties: {
+		id: p.uuid().primary(),
+		user: () => p.manyToOne(User).deleteRule('cascade').index(),
+		device: () => p.manyToOne(Device).deleteRule('cascade'),
+		source: p.string().length(16).$type<MessageSource>(),
+		campaign: () => p.manyToOne(Campaign).deleteRule('set null').nullable(),
+		leadId: p.uuid().nullable(),
+		/** E.164 with the plus. */
+		recipient: p.string().length(20),
+		body: p.text(),
+		/** The recipient's fields for placeholders (name, niche, …). */
+		vars: p.json<Record<string, unknown>>(),
+		greeting: p.string().length(16).default('none'),
+		mediaId: p.uuid().nullable(),
+		imageUrl: p.string().length(2000).nullable(),
+		/** The WhatsApp message id, chosen before sending so a receipt can settle a send interrupted by a crash. */
+		waMessageId: p.string().length(64).unique(),
+		status: p.string().length(16).$type<MessageStatus>().default('pending'),
+		error: p.string().length(500).nullable(),
+		notBefore: p.datetime(),
+		/** Pending past this fails with the reason (the device stayed offline too long). */
+		expiresAt: p.datetime().nullable(),
+		minDelaySeconds: p.integer().default(0),
+		maxDelaySeconds: p.integer().default(0),
+		claimedNode: p.string().length(128).nullable(),
+		claimedEpoch: p.bigint('number').nullable(),
+		claimedAt: p.datetime().nullable(),
+		sentAt: p.datetime().nullable(),
+		deliveredAt: p.datetime().nullable(),
+		readAt: p.datetime().nullable(),
+		createdAt: p.datetime().onCreate(() => new Date()),
+		updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+	},
+	uniques: [{ properties: ['campaign', 'recipient'] }],
+	indexes: [{ properties: ['device', 'status', 'notBefore'] }, { properties: ['campaign', 'status'] }, { properties: ['device', 'sentAt'] }],
+});
+export type Message = InferEntity<typeof Message>;
