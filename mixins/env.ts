@@ -33,6 +33,15 @@ export interface Env {
 	deviceMaxRestarts: number;
 	deviceHandoverWave: number;
 	deviceStartJitterMs: number;
+	/** Largest image file accepted from an upload, before it is re-encoded. */
+	mediaUploadLimitBytes: number;
+	/** Largest image fetched from an address; the download stops there. */
+	mediaUrlLimitBytes: number;
+	mediaUrlTimeoutMs: number;
+	/** Let image addresses point at private, loopback and link-local networks (off: SSRF). */
+	mediaUrlAllowPrivate: boolean;
+	/** Images with more pixels are refused before they are decoded. */
+	mediaMaxPixels: number;
 }
 
 function int(name: string, fallback: number): number {
@@ -82,5 +91,10 @@ export function readEnv(): Env {
 		deviceMaxRestarts: int('DEVICE_MAX_RESTARTS', 10),
 		deviceHandoverWave: int('DEVICE_HANDOVER_WAVE', 25),
 		deviceStartJitterMs: int('DEVICE_START_JITTER_MS', 2_000),
+		mediaUploadLimitBytes: int('MEDIA_UPLOAD_LIMIT_BYTES', 10 * 1024 * 1024),
+		mediaUrlLimitBytes: int('MEDIA_URL_LIMIT_BYTES', 10 * 1024 * 1024),
+		mediaUrlTimeoutMs: int('MEDIA_URL_TIMEOUT_MS', 10_000),
+		mediaUrlAllowPrivate: flag('MEDIA_URL_ALLOW_PRIVATE') ?? false,
+		mediaMaxPixels: int('MEDIA_MAX_PIXELS', 50_000_000),
 	};
 }
