@@ -41,6 +41,15 @@ export interface Env {
 	dispatchPollMs: number;
 	/** Due campaigns are looked for this often. */
 	campaignTickMs: number;
+	/** Largest image file accepted from an upload, before it is re-encoded. */
+	mediaUploadLimitBytes: number;
+	/** Largest image fetched from an address; the download stops there. */
+	mediaUrlLimitBytes: number;
+	mediaUrlTimeoutMs: number;
+	/** Let image addresses point at private, loopback and link-local networks (off: SSRF). */
+	mediaUrlAllowPrivate: boolean;
+	/** Images with more pixels are refused before they are decoded. */
+	mediaMaxPixels: number;
 }
 
 function int(name: string, fallback: number): number {
@@ -94,5 +103,10 @@ export function readEnv(): Env {
 		progressIntervalMs: int('PROGRESS_INTERVAL_MS', 1_000),
 		dispatchPollMs: int('DISPATCH_POLL_MS', 2_000),
 		campaignTickMs: int('CAMPAIGN_TICK_MS', 1_000),
+		mediaUploadLimitBytes: int('MEDIA_UPLOAD_LIMIT_BYTES', 10 * 1024 * 1024),
+		mediaUrlLimitBytes: int('MEDIA_URL_LIMIT_BYTES', 10 * 1024 * 1024),
+		mediaUrlTimeoutMs: int('MEDIA_URL_TIMEOUT_MS', 10_000),
+		mediaUrlAllowPrivate: flag('MEDIA_URL_ALLOW_PRIVATE') ?? false,
+		mediaMaxPixels: int('MEDIA_MAX_PIXELS', 50_000_000),
 	};
 }

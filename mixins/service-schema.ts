@@ -6,6 +6,7 @@ export interface ActionKeys {
 	rest?: string;
 	/** `"user"` (the default) needs `ctx.meta.user`; `"public"` does not. */
 	auth?: 'user' | 'public';
+	body?: 'json' | 'csv' | 'image';
 }
 
 type This<S, M, L> = Service<S> & M & L;

@@ -1,4 +1,5 @@
 import { Errors, type Context } from 'moleculer';
+import { checkTemplate, type GreetingChoice } from '../messages/compose.ts';
 import type { Campaign } from './campaign.entity.ts';
 import type { CampaignDto, CampaignFields } from './campaigns.params.ts';
 
@@ -47,11 +48,10 @@ export async function applyFields(ctx: Context, c: Campaign, f: Partial<Campaign
 	}
 	if (f.niche !== undefined) c.niche = f.niche || null;
 	if (f.targetStatus !== undefined) c.targetStatus = f.targetStatus;
-	if (f.message !== undefined) {
-		if (!f.message.trim()) throw invalid('message', 'Write the message.');
-		c.message = f.message;
-	}
+	if (f.message !== undefined) c.message = f.message;
 	if (f.greeting !== undefined) c.greeting = f.greeting;
+	const problem = checkTemplate(c.message, { greeting: c.greeting as GreetingChoice }).find(p => p.severity === 'error');
+	if (problem) throw invalid('message', problem.message);
 	if (f.minDelaySeconds !== undefined) c.minDelaySeconds = f.minDelaySeconds;
 	if (f.maxDelaySeconds !== undefined) c.maxDelaySeconds = f.maxDelaySeconds;
 	if (c.minDelaySeconds > c.maxDelaySeconds) throw invalid('minDelaySeconds', 'The minimum delay must not be longer than the maximum delay.');

@@ -302,7 +302,7 @@ const CampaignsService: FleetServiceSchema<Settings, Methods, Locals> = {
 						deviceId: l.deviceId,
 						leadId: l.id,
 						recipient: l.phone,
-						vars: { name: l.name, phone: l.phone, niche: l.niches.join(', '), target_status: l.targetStatus, notes: l.notes ?? '' },
+						vars: { name: l.name, niches: l.niches, targetStatus: l.targetStatus, notes: l.notes },
 					})),
 				};
 				if (recipients.length) await this.broker.call('messages.enqueue', batch);

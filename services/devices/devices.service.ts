@@ -34,6 +34,8 @@ export interface DevicesSettings {
 	whatsapp?: WhatsAppServer;
 	/** Demo mode: use the demo service's double. */
 	demo: boolean;
+	/** Devices with nothing due look for messages again this often. */
+	dispatchPollMs: number;
 }
 
 interface Methods {
@@ -47,7 +49,7 @@ interface Methods {
 	liveNodes(): string[];
 	findServer(): Promise<WhatsAppServer | undefined>;
 	devicePacing(deviceIds: string[]): Promise<Map<string, DevicePacing>>;
-	prepare(message: ClaimedMessage): Promise<OutgoingMessage>;
+	prepare(message: ClaimedMessage, timeZone: string): Promise<OutgoingMessage>;
 }
 
 interface Locals {
@@ -370,8 +372,8 @@ const DevicesService: FleetServiceSchema<DevicesSettings, Methods, Locals> = {
 			);
 		},
 
-		async prepare(message) {
-			const outgoing: OutgoingMessage = { to: message.recipient.replace(/^\+/, ''), id: message.waMessageId, text: renderMessage(message) };
+		async prepare(message, timeZone) {
+			const outgoing: OutgoingMessage = { to: message.recipient.replace(/^\+/, ''), id: message.waMessageId, text: renderMessage(message, timeZone) };
 			if (message.mediaId) {
 				const key = `${message.userId}/${message.mediaId}`;
 				let image = this.images.get(key);
@@ -422,6 +424,7 @@ const DevicesService: FleetServiceSchema<DevicesSettings, Methods, Locals> = {
 			backoffBaseMs: DEFAULT_ACTOR_OPTIONS.backoffBaseMs,
 			backoffMaxMs: DEFAULT_ACTOR_OPTIONS.backoffMaxMs,
 			demo: env.demo,
+			dispatchPollMs: env.dispatchPollMs,
 		};
 		this.settings = { ...defaults, ...this.settings };
 		this.redisUrl = env.redisUrl;
@@ -487,10 +490,10 @@ const DevicesService: FleetServiceSchema<DevicesSettings, Methods, Locals> = {
 				failInterrupted: (deviceId, epoch) => call<void>('messages.failInterrupted', { deviceId, nodeId, epoch }),
 				recentSends: async deviceIds => new Map(Object.entries(await call<Record<string, number[]>>('messages.recentSends', { deviceIds }))),
 				pacing: deviceIds => this.devicePacing(deviceIds),
-				prepare: message => this.prepare(message),
+				prepare: (message, timeZone) => this.prepare(message, timeZone),
 				logger: this.logger,
 			},
-			{ ...DEFAULT_DISPATCH_OPTIONS, pollMs: readEnv().dispatchPollMs },
+			{ ...DEFAULT_DISPATCH_OPTIONS, pollMs: settings.dispatchPollMs },
 		);
 		this.host.start();
 		this.dispatcher.start();

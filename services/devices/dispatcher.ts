@@ -28,8 +28,8 @@ export interface DispatchDeps {
 	failInterrupted(deviceId: string, epoch: number): Promise<void>;
 	pacing(deviceIds: string[]): Promise<Map<string, DevicePacing>>;
 	recentSends(deviceIds: string[]): Promise<Map<string, number[]>>;
-	/** Renders the text for the recipient and loads the image. */
-	prepare(message: ClaimedMessage): Promise<OutgoingMessage>;
+	/** Renders the text for the recipient (the tenant's zone for greetings when the number tells none) and loads the image. */
+	prepare(message: ClaimedMessage, timeZone: string): Promise<OutgoingMessage>;
 	logger: { warn(...args: unknown[]): void; error(...args: unknown[]): void };
 }
 
@@ -263,7 +263,7 @@ export class Dispatcher {
 	private async sendOne(lane: Lane, message: ClaimedMessage): Promise<void> {
 		let outcome: SendOutcome;
 		try {
-			outcome = await lane.actor.send(await this.deps.prepare(message));
+			outcome = await lane.actor.send(await this.deps.prepare(message, lane.pacing.timeZone));
 		} catch (err) {
 			outcome = { status: 'failed', error: (err as Error).message };
 		}

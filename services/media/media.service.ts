@@ -1,0 +1,180 @@
+import { createHash } from 'node:crypto';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { Errors, type Context } from 'moleculer';
+import type { FleetServiceSchema } from '../../mixins/service-schema.ts';
+import { userOf } from '../../mixins/auth.middleware.ts';
+import { readEnv } from '../../mixins/env.ts';
+import { emOf } from '../../mixins/orm.middleware.ts';
+import { DownloadFailed, downloadImage } from './download.ts';
+import { ImageRejected, normaliseImage } from './image.ts';
+import { Media } from './media.entity.ts';
+import * as P from './media.params.ts';
+
+const { MoleculerClientError, ValidationError } = Errors;
+
+export interface MediaSettings {
+	uploadLimitBytes: number;
+	urlLimitBytes: number;
+	urlTimeoutMs: number;
+	/** Fetch from private, loopback and link-local addresses too (tests, closed networks). */
+	allowPrivateUrls: boolean;
+	maxPixels: number;
+}
+
+/** What an action may ask the gateway to do with its answer. */
+interface ResponseMeta {
+	$statusCode?: number;
+	$responseType?: string;
+}
+
+interface Methods {
+	store(ctx: Context<unknown, ResponseMeta>, input: Buffer, originalName: string | null): Promise<P.MediaDto>;
+	ownMedia(ctx: Context, id: string, userId: string): Promise<Media>;
+}
+
+const notFound = () => new MoleculerClientError('No such image.', 404, 'NOT_FOUND');
+
+function toMediaDto(media: Media): P.MediaDto {
+	return { id: media.id, contentType: media.contentType, size: media.size, width: media.width, height: media.height, url: `/api/media/${media.id}` };
+}
+
+/** A refused file or address as the error the user sees: 400 for a malformed address, 422 for the rest. */
+function toClientError(err: unknown): Error {
+	if (err instanceof DownloadFailed && err.code === 'BAD_URL') {
+		return new ValidationError(err.message, 'VALIDATION_ERROR', [{ field: 'url', message: err.message, type: 'url' }]);
+	}
+	if (err instanceof DownloadFailed || err instanceof ImageRejected) return new MoleculerClientError(err.message, 422, err.code);
+	return err as Error;
+}
+
+/** The file name at the end of an address, if it has one. */
+function nameInUrl(url: URL): string | null {
+	const last = url.pathname.split('/').filter(Boolean).at(-1);
+	if (!last) return null;
+	try {
+		return decodeURIComponent(last).slice(0, 255);
+	} catch {
+		return last.slice(0, 255);
+	}
+}
+
+const MediaService: FleetServiceSchema<MediaSettings, Methods> = {
+	name: 'media',
+
+	settings: {} as MediaSettings,
+
+	actions: {
+		/** Stores an uploaded image, re-encoded to send; the same file again answers the same image (200, not 201). */
+		upload: {
+			rest: 'POST /media',
+			body: 'image',
+			params: P.uploadParams,
+			async handler(ctx: Context<P.UploadParams, ResponseMeta>): Promise<P.MediaDto> {
+				const input = Buffer.from(ctx.params.data, 'base64');
+				if (input.length > this.settings.uploadLimitBytes) {
+					throw new MoleculerClientError(`The file is over the ${Math.round(this.settings.uploadLimitBytes / 1024 / 1024)} MB limit.`, 413, 'MEDIA_TOO_LARGE');
+				}
+				return this.store(ctx, input, ctx.params.name || null);
+			},
+		},
+
+		/** Fetches an image from a public http(s) address and stores it like an upload. */
+		fromUrl: {
+			rest: 'POST /media/from-url',
+			params: P.fromUrlParams,
+			async handler(ctx: Context<P.FromUrlParams, ResponseMeta>): Promise<P.MediaDto> {
+				const { urlLimitBytes, urlTimeoutMs, allowPrivateUrls } = this.settings;
+				const downloaded = await downloadImage(ctx.params.url, { limitBytes: urlLimitBytes, timeoutMs: urlTimeoutMs, allowPrivate: allowPrivateUrls }).catch(err => {
+					throw toClientError(err);
+				});
+				return this.store(ctx, downloaded.data, nameInUrl(downloaded.url));
+			},
+		},
+
+		/** The image itself, to its owner only; the gateway sends `$binary` as the raw body. */
+		get: {
+			rest: 'GET /media/:id',
+			params: P.idParams,
+			async handler(ctx: Context<P.IdParams, ResponseMeta>): Promise<{ $binary: string }> {
+				const media = await this.ownMedia(ctx, ctx.params.id, userOf(ctx).id);
+				ctx.meta.$responseType = media.contentType;
+				return { $binary: media.bytes.toString('base64') };
+			},
+		},
+
+		remove: {
+			rest: 'DELETE /media/:id',
+			params: P.idParams,
+			async handler(ctx: Context<P.IdParams, ResponseMeta>) {
+				const removed = await emOf(ctx).nativeDelete(Media, { id: ctx.params.id, user: userOf(ctx).id });
+				if (!removed) throw notFound();
+				ctx.meta.$statusCode = 204;
+				return null;
+			},
+		},
+
+		/** The image of `userId` for the sender. Internal: no REST route, and the caller names the owner. */
+		content: {
+			auth: 'public',
+			visibility: 'public',
+			params: P.contentParams,
+			async handler(ctx: Context<P.ContentParams>): Promise<P.MediaContent> {
+				const media = await this.ownMedia(ctx, ctx.params.id, ctx.params.userId);
+				return { contentType: media.contentType, data: media.bytes.toString('base64'), size: media.size };
+			},
+		},
+	},
+
+	methods: {
+		async store(ctx, input, originalName) {
+			const userId = userOf(ctx).id;
+			const sha256 = createHash('sha256').update(input).digest('hex');
+			const em = emOf(ctx);
+			const existing = await em.findOne(Media, { user: userId, sha256 });
+			if (existing) return toMediaDto(existing);
+			const image = await normaliseImage(input, { maxPixels: this.settings.maxPixels }).catch(err => {
+				throw toClientError(err);
+			});
+			const media = em.create(Media, {
+				user: userId,
+				contentType: image.contentType,
+				bytes: image.data,
+				size: image.data.length,
+				width: image.width,
+				height: image.height,
+				sha256,
+				originalName,
+			});
+			try {
+				await em.flush();
+			} catch (err) {
+				if (!(err instanceof UniqueConstraintViolationException)) throw err;
+				// The same file arrived twice at once: the row the other upload wrote is the answer.
+				em.clear();
+				return toMediaDto(await em.findOneOrFail(Media, { user: userId, sha256 }));
+			}
+			ctx.meta.$statusCode = 201;
+			return toMediaDto(media);
+		},
+
+		async ownMedia(ctx, id, userId) {
+			const media = await emOf(ctx).findOne(Media, { id, user: userId }, { populate: ['bytes'] });
+			if (!media) throw notFound();
+			return media;
+		},
+	},
+
+	created() {
+		const env = readEnv();
+		const defaults: MediaSettings = {
+			uploadLimitBytes: env.mediaUploadLimitBytes,
+			urlLimitBytes: env.mediaUrlLimitBytes,
+			urlTimeoutMs: env.mediaUrlTimeoutMs,
+			allowPrivateUrls: env.mediaUrlAllowPrivate,
+			maxPixels: env.mediaMaxPixels,
+		};
+		this.settings = { ...defaults, ...this.settings };
+	},
+};
+
+export default MediaService;

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { formatSpans, whatsappPreviewHtml } from '../../../web/src/lib/whatsapp-format.ts';
+
+describe('the editor previews WhatsApp formatting as WhatsApp shows it', () => {
+	it('styles *bold*, _italic_, ~strike~, ```mono``` and `inline` and hides the markers', () => {
+		expect(formatSpans('Hi *there* _you_ ~old~ ```x = 1``` `code`')).toEqual([
+			{ text: 'Hi ', styles: [] },
+			{ text: 'there', styles: ['bold'] },
+			{ text: ' ', styles: [] },
+			{ text: 'you', styles: ['italic'] },
+			{ text: ' ', styles: [] },
+			{ text: 'old', styles: ['strike'] },
+			{ text: ' ', styles: [] },
+			{ text: 'x = 1', styles: ['mono'] },
+			{ text: ' ', styles: [] },
+			{ text: 'code', styles: ['code'] },
+		]);
+	});
+
+	it('nests styles, but nothing inside monospace', () => {
+		expect(formatSpans('*bold _both_*')).toEqual([
+			{ text: 'bold ', styles: ['bold'] },
+			{ text: 'both', styles: ['bold', 'italic'] },
+		]);
+		expect(formatSpans('```*not bold*```')).toEqual([{ text: '*not bold*', styles: ['mono'] }]);
+	});
+
+	it('leaves markers that WhatsApp would not read as formatting', () => {
+		for (const text of ['2*3*4', 'snake_case_name', '* not bold*', '*not bold *', 'a lone * star', '**', '*across\nlines*', 'email_me@example.com']) {
+			expect(formatSpans(text), text).toEqual([{ text, styles: [] }]);
+		}
+	});
+
+	it('lets monospace span lines', () => {
+		expect(formatSpans('```line 1\nline 2```')).toEqual([{ text: 'line 1\nline 2', styles: ['mono'] }]);
+	});
+
+	it('escapes every character of the text in the HTML preview', () => {
+		expect(whatsappPreviewHtml('*<b>hi</b>* & "you"\n<script>alert(1)</script>')).toBe(
+			'<strong>&lt;b&gt;hi&lt;/b&gt;</strong> &amp; &quot;you&quot;<br>&lt;script&gt;alert(1)&lt;/script&gt;',
+		);
+		expect(whatsappPreviewHtml("_it's_ ~<img src=x onerror=alert(1)>~")).toBe('<em>it&#39;s</em> <s>&lt;img src=x onerror=alert(1)&gt;</s>');
+		expect(whatsappPreviewHtml('*_both_*')).toBe('<strong><em>both</em></strong>');
+	});
+});
