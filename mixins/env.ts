@@ -18,6 +18,10 @@ export interface Env {
 	tracing: boolean;
 	services: string[] | undefined;
 	bodyLimitBytes: number;
+	/** Largest CSV body (lead imports). */
+	importLimitBytes: number;
+	/** Largest image upload. */
+	mediaUploadLimitBytes: number;
 	sessionTtlDays: number;
 	cookieSecure: boolean | undefined;
 	webDist: string;
@@ -69,6 +73,8 @@ export function readEnv(): Env {
 		tracing: flag('TRACING') ?? false,
 		services: text('SERVICES')?.split(',').map(s => s.trim()).filter(Boolean),
 		bodyLimitBytes: int('BODY_LIMIT_BYTES', 1024 * 1024),
+		importLimitBytes: int('IMPORT_LIMIT_BYTES', 20 * 1024 * 1024),
+		mediaUploadLimitBytes: int('MEDIA_UPLOAD_LIMIT_BYTES', 10 * 1024 * 1024),
 		sessionTtlDays: int('SESSION_TTL_DAYS', 30),
 		cookieSecure: flag('COOKIE_SECURE'),
 		webDist: path.resolve(text('WEB_DIST') ?? 'web/dist'),
