@@ -1,10 +1,12 @@
 import { Migration20261123082514_Users } from './Migration20261123082514_Users.ts';
 import { Migration20261123110355_Devices } from './Migration20261123110355_Devices.ts';
 import { Migration20261123112440_FleetNodes } from './Migration20261123112440_FleetNodes.ts';
+import { Migration20261123130040_UserCountry } from './Migration20261123130040_UserCountry.ts';
 
 /** Migrations in the order they apply. `npm run migration:create -- <name>` writes a new file; add it here. */
 export const migrationsList = [
 	{ name: 'Migration20261123082514_Users', class: Migration20261123082514_Users },
 	{ name: 'Migration20261123110355_Devices', class: Migration20261123110355_Devices },
 	{ name: 'Migration20261123112440_FleetNodes', class: Migration20261123112440_FleetNodes },
+	{ name: 'Migration20261123130040_UserCountry', class: Migration20261123130040_UserCountry },
 ];
