@@ -2,9 +2,11 @@ import { DeviceAuthKey } from '../services/devices/device-auth-key.entity.ts';
 import { DeviceLease } from '../services/devices/device-lease.entity.ts';
 import { Device } from '../services/devices/device.entity.ts';
 import { FleetNode } from '../services/devices/fleet-node.entity.ts';
+import { LeadWebhookKey } from '../services/leads/lead-webhook-key.entity.ts';
+import { Lead } from '../services/leads/lead.entity.ts';
 import { ApiToken } from '../services/users/api-token.entity.ts';
 import { Session } from '../services/users/session.entity.ts';
 import { User } from '../services/users/user.entity.ts';
 
 /** Every entity, listed explicitly so discovery never depends on file globs. */
-export const entities = [User, Session, ApiToken, Device, DeviceLease, DeviceAuthKey, FleetNode];
+export const entities = [User, Session, ApiToken, Device, DeviceLease, DeviceAuthKey, FleetNode, Lead, LeadWebhookKey];

@@ -37,7 +37,14 @@ export interface Env {
 	deviceMaxRestarts: number;
 	deviceHandoverWave: number;
 	deviceStartJitterMs: number;
+	/** Replies that opt a lead out, compared whole, trimmed and case-insensitively. */
+	leadStopWords: string[];
+	/** Inbound lead webhook calls per key, and per client address, per minute. */
+	leadWebhookMaxPerMinute: number;
 }
+
+/** English and Malay: the tenants this was first built for write in both. */
+const DEFAULT_STOP_WORDS = 'STOP,STOP ALL,UNSUBSCRIBE,CANCEL,END,QUIT,OPT OUT,BERHENTI,HENTI,STOP SEMUA,JANGAN HANTAR';
 
 function int(name: string, fallback: number): number {
 	const raw = process.env[name];
@@ -88,5 +95,7 @@ export function readEnv(): Env {
 		deviceMaxRestarts: int('DEVICE_MAX_RESTARTS', 10),
 		deviceHandoverWave: int('DEVICE_HANDOVER_WAVE', 25),
 		deviceStartJitterMs: int('DEVICE_START_JITTER_MS', 2_000),
+		leadStopWords: (text('LEAD_STOP_WORDS') ?? DEFAULT_STOP_WORDS).split(',').map(w => w.trim()).filter(Boolean),
+		leadWebhookMaxPerMinute: int('LEAD_WEBHOOK_MAX_PER_MINUTE', 120),
 	};
 }

@@ -13,6 +13,8 @@ export interface ActionKeys {
 	 * with its type in `params.contentType`, up to MEDIA_UPLOAD_LIMIT_BYTES.
 	 */
 	body?: BodyKind;
+	/** Moleculer's own per-action request timeout in ms (it honours it; its types leave it out). */
+	timeout?: number;
 }
 
 export type BodyKind = 'json' | 'csv' | 'image';
