@@ -2,6 +2,8 @@ import { Migration20261123082514_Users } from './Migration20261123082514_Users.t
 import { Migration20261123110355_Devices } from './Migration20261123110355_Devices.ts';
 import { Migration20261123112440_FleetNodes } from './Migration20261123112440_FleetNodes.ts';
 import { Migration20261123125636_Outbox } from './Migration20261123125636_Outbox.ts';
+import { Migration20261123130040_UserCountry } from './Migration20261123130040_UserCountry.ts';
+import { Migration20261123130255_Leads } from './Migration20261123130255_Leads.ts';
 import { Migration20261123130831_Media } from './Migration20261123130831_Media.ts';
 
 /** Migrations in the order they apply. `npm run migration:create -- <name>` writes a new file; add it here. */
@@ -10,5 +12,7 @@ export const migrationsList = [
 	{ name: 'Migration20261123110355_Devices', class: Migration20261123110355_Devices },
 	{ name: 'Migration20261123112440_FleetNodes', class: Migration20261123112440_FleetNodes },
 	{ name: 'Migration20261123125636_Outbox', class: Migration20261123125636_Outbox },
+	{ name: 'Migration20261123130040_UserCountry', class: Migration20261123130040_UserCountry },
+	{ name: 'Migration20261123130255_Leads', class: Migration20261123130255_Leads },
 	{ name: 'Migration20261123130831_Media', class: Migration20261123130831_Media },
 ];

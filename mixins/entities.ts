@@ -5,9 +5,11 @@ import { Device } from '../services/devices/device.entity.ts';
 import { FleetNode } from '../services/devices/fleet-node.entity.ts';
 import { Message } from '../services/messages/message.entity.ts';
 import { Media } from '../services/media/media.entity.ts';
+import { LeadWebhookKey } from '../services/leads/lead-webhook-key.entity.ts';
+import { Lead } from '../services/leads/lead.entity.ts';
 import { ApiToken } from '../services/users/api-token.entity.ts';
 import { Session } from '../services/users/session.entity.ts';
 import { User } from '../services/users/user.entity.ts';
 
 /** Every entity, listed explicitly so discovery never depends on file globs. */
-export const entities = [User, Session, ApiToken, Device, DeviceLease, DeviceAuthKey, FleetNode, Campaign, Message, Media];
+export const entities = [User, Session, ApiToken, Device, DeviceLease, DeviceAuthKey, FleetNode, Campaign, Message, Media, Lead, LeadWebhookKey];

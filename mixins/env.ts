@@ -18,6 +18,10 @@ export interface Env {
 	tracing: boolean;
 	services: string[] | undefined;
 	bodyLimitBytes: number;
+	/** Largest CSV body (lead imports). */
+	importLimitBytes: number;
+	/** Largest image upload. */
+	mediaUploadLimitBytes: number;
 	sessionTtlDays: number;
 	cookieSecure: boolean | undefined;
 	webDist: string;
@@ -50,7 +54,14 @@ export interface Env {
 	mediaUrlAllowPrivate: boolean;
 	/** Images with more pixels are refused before they are decoded. */
 	mediaMaxPixels: number;
+	/** Replies that opt a lead out, compared whole, trimmed and case-insensitively. */
+	leadStopWords: string[];
+	/** Inbound lead webhook calls per key, and per client address, per minute. */
+	leadWebhookMaxPerMinute: number;
 }
+
+/** English and Malay: the tenants this was first built for write in both. */
+const DEFAULT_STOP_WORDS = 'STOP,STOP ALL,UNSUBSCRIBE,CANCEL,END,QUIT,OPT OUT,BERHENTI,HENTI,STOP SEMUA,JANGAN HANTAR';
 
 function int(name: string, fallback: number): number {
 	const raw = process.env[name];
@@ -86,6 +97,8 @@ export function readEnv(): Env {
 		tracing: flag('TRACING') ?? false,
 		services: text('SERVICES')?.split(',').map(s => s.trim()).filter(Boolean),
 		bodyLimitBytes: int('BODY_LIMIT_BYTES', 1024 * 1024),
+		importLimitBytes: int('IMPORT_LIMIT_BYTES', 20 * 1024 * 1024),
+		mediaUploadLimitBytes: int('MEDIA_UPLOAD_LIMIT_BYTES', 10 * 1024 * 1024),
 		sessionTtlDays: int('SESSION_TTL_DAYS', 30),
 		cookieSecure: flag('COOKIE_SECURE'),
 		webDist: path.resolve(text('WEB_DIST') ?? 'web/dist'),
@@ -108,5 +121,7 @@ export function readEnv(): Env {
 		mediaUrlTimeoutMs: int('MEDIA_URL_TIMEOUT_MS', 10_000),
 		mediaUrlAllowPrivate: flag('MEDIA_URL_ALLOW_PRIVATE') ?? false,
 		mediaMaxPixels: int('MEDIA_MAX_PIXELS', 50_000_000),
+		leadStopWords: (text('LEAD_STOP_WORDS') ?? DEFAULT_STOP_WORDS).split(',').map(w => w.trim()).filter(Boolean),
+		leadWebhookMaxPerMinute: int('LEAD_WEBHOOK_MAX_PER_MINUTE', 120),
 	};
 }

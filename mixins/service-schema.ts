@@ -6,7 +6,32 @@ export interface ActionKeys {
 	rest?: string;
 	/** `"user"` (the default) needs `ctx.meta.user`; `"public"` does not. */
 	auth?: 'user' | 'public';
-	body?: 'json' | 'csv' | 'image';
+	/**
+	 * What the request body is. `json` (the default): an object whose fields become params.
+	 * `csv`: a `text/csv` or `text/plain` body as a UTF-8 string in `params.csv` (BOM stripped),
+	 * up to IMPORT_LIMIT_BYTES. `image`: a JPEG, PNG, GIF or WebP body as base64 in `params.data`
+	 * with its type in `params.contentType`, up to MEDIA_UPLOAD_LIMIT_BYTES.
+	 */
+	body?: BodyKind;
+	/** Moleculer's own per-action request timeout in ms (it honours it; its types leave it out). */
+	timeout?: number;
+}
+
+export type BodyKind = 'json' | 'csv' | 'image';
+
+/**
+ * What an action may set on `ctx.meta` to answer with something other than JSON: with
+ * `$responseType` set, a string result is sent as it is (UTF-8) and a `{ $binary: base64 }`
+ * result as the decoded bytes, with `$responseHeaders` added (e.g. Content-Disposition).
+ */
+export interface DownloadMeta {
+	$responseType?: string;
+	$responseHeaders?: Record<string, string>;
+}
+
+/** A binary result for a download: the bytes as base64, so it crosses the transporter as JSON. */
+export interface BinaryResult {
+	$binary: string;
 }
 
 type This<S, M, L> = Service<S> & M & L;

@@ -1,6 +1,6 @@
 import { App, us_listen_socket_close, us_socket_local_port, type HttpResponse, type TemplatedApp, type us_listen_socket } from 'uws-pack';
 import type { Context } from 'moleculer';
-import type { FleetServiceSchema } from '../../mixins/service-schema.ts';
+import type { DownloadMeta, FleetServiceSchema } from '../../mixins/service-schema.ts';
 import type { CallerMeta } from '../../mixins/auth.middleware.ts';
 import { readEnv } from '../../mixins/env.ts';
 import { PrometheusText } from '../../mixins/metrics.ts';
@@ -9,8 +9,10 @@ import type { Authentication } from '../users/users.params.ts';
 import * as UserEvents from '../users/users.events.ts';
 import { DEVICE_BROWSER_EVENTS } from '../devices/devices.events.ts';
 import { CAMPAIGN_BROWSER_EVENTS } from '../campaigns/campaigns.events.ts';
+import { LEAD_BROWSER_EVENTS } from '../leads/leads.events.ts';
 import { CredentialCache, type CredentialKind } from './credentials.ts';
 import { HttpError, toHttpError } from './errors.ts';
+import { bodyParams, resultReply, type BodyLimits } from './bodies.ts';
 import { errorReply, json, parseCookies, parseQuery, readBody, readRequest, ResponseState, send, type RequestInfo } from './http.ts';
 import { Router, routesFrom, type RouteMatch } from './routes.ts';
 import { Sockets, userTopic } from './sockets.ts';
@@ -19,12 +21,12 @@ import { StaticFiles } from './static-files.ts';
 export const SESSION_COOKIE = 'fc_session';
 
 /** Domain events pushed to the browsers of the user named in the payload's `userId`. */
-export const BROWSER_EVENTS = [UserEvents.USER_SETTINGS_CHANGED, ...DEVICE_BROWSER_EVENTS, ...CAMPAIGN_BROWSER_EVENTS];
+export const BROWSER_EVENTS = [UserEvents.USER_SETTINGS_CHANGED, ...DEVICE_BROWSER_EVENTS, ...LEAD_BROWSER_EVENTS, ...CAMPAIGN_BROWSER_EVENTS];
 
 interface Settings {
 	port: number;
 	host: string;
-	bodyLimitBytes: number;
+	bodyLimits: BodyLimits;
 	cookieSecure?: boolean;
 	webDist: string;
 	wsMaxBackpressure: number;
@@ -95,7 +97,7 @@ const GatewayService: FleetServiceSchema<Settings, Methods, Locals> = {
 		return {
 			port: env.port,
 			host: env.host,
-			bodyLimitBytes: env.bodyLimitBytes,
+			bodyLimits: { json: env.bodyLimitBytes, csv: env.importLimitBytes, image: env.mediaUploadLimitBytes },
 			cookieSecure: env.cookieSecure,
 			webDist: env.webDist,
 			wsMaxBackpressure: 1024 * 1024,
@@ -153,15 +155,14 @@ const GatewayService: FleetServiceSchema<Settings, Methods, Locals> = {
 			}
 		},
 
-		async callAction(info, state, { route, params: pathParams }) {
+		async callAction(info: RequestInfo, state: ResponseState, { route, params: pathParams }: RouteMatch) {
+			const limit = this.settings.bodyLimits[route.body];
 			if (BODY_METHODS.has(info.method)) {
 				const declared = Number(info.headers['content-length'] ?? 0);
-				if (declared > this.settings.bodyLimitBytes) {
-					throw new HttpError(413, 'BODY_TOO_LARGE', `The request body is over the ${this.settings.bodyLimitBytes}-byte limit.`);
-				}
+				if (declared > limit) throw new HttpError(413, 'BODY_TOO_LARGE', `The request body is over the ${limit}-byte limit.`);
 			}
 			// Start reading the body before any await: uWS drops data that arrives with no reader.
-			const body = BODY_METHODS.has(info.method) ? readBody(state, this.settings.bodyLimitBytes) : undefined;
+			const body = BODY_METHODS.has(info.method) ? readBody(state, limit) : undefined;
 			body?.catch(() => undefined);
 			const credential = credentialOf(info);
 			const auth = await this.authenticate(info);
@@ -171,27 +172,12 @@ const GatewayService: FleetServiceSchema<Settings, Methods, Locals> = {
 			if (credential?.kind === 'session' && BODY_METHODS.has(info.method) && !sameOrigin(info)) {
 				throw new HttpError(403, 'CROSS_ORIGIN', 'Requests from other sites are refused.');
 			}
-			let params: Record<string, unknown> = parseQuery(info.query);
-			if (body) {
-				const raw = await body;
-				if (raw.length > 0) {
-					if (!/^application\/json\b/i.test(info.headers['content-type'] ?? '')) {
-						throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json.');
-					}
-					let parsed: unknown;
-					try {
-						parsed = JSON.parse(raw.toString('utf8'));
-					} catch {
-						throw new HttpError(400, 'BAD_JSON', 'The request body is not valid JSON.');
-					}
-					if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
-						throw new HttpError(400, 'BAD_JSON', 'The request body must be a JSON object.');
-					}
-					params = parsed as Record<string, unknown>;
-				}
-			}
+			const query = parseQuery(info.query);
+			const fromBody = body ? bodyParams(route.body, await body, info.headers['content-type']) : undefined;
+			// A JSON body replaces the query; a file body comes with it (e.g. `?importId=` beside a CSV).
+			const params: Record<string, unknown> = route.body === 'json' ? (fromBody ?? query) : { ...query, ...fromBody };
 			Object.assign(params, pathParams);
-			const meta: CallerMeta & { $statusCode?: number; $session?: { token: string; expiresAt: string } | null } = {
+			const meta: CallerMeta & DownloadMeta & { $statusCode?: number; $session?: { token: string; expiresAt: string } | null } = {
 				user: auth ? { id: auth.userId } : undefined,
 				sessionHash: auth?.sessionHash,
 				ip: info.ip,
@@ -205,8 +191,7 @@ const GatewayService: FleetServiceSchema<Settings, Methods, Locals> = {
 					? sessionCookie(meta.$session.token, Math.floor((Date.parse(meta.$session.expiresAt) - Date.now()) / 1000), secure)
 					: sessionCookie('', 0, secure);
 			}
-			const status = meta.$statusCode ?? 200;
-			send(state, status === 204 ? { status, headers } : json(status, result, headers));
+			send(state, resultReply(meta.$statusCode ?? 200, result, meta, headers));
 		},
 
 		authenticate(info) {

@@ -1,9 +1,12 @@
+import type { BodyKind } from '../../mixins/service-schema.ts';
+
 /** A REST route declared on an action with `rest: "METHOD /path"` (mounted under /api). */
 export interface Route {
 	method: string;
 	segments: string[];
 	action: string;
 	auth: 'user' | 'public';
+	body: BodyKind;
 }
 
 export interface RouteMatch {
@@ -13,10 +16,11 @@ export interface RouteMatch {
 
 interface ActionInfo {
 	name: string;
-	action?: { rest?: unknown; auth?: unknown; visibility?: string };
+	action?: { rest?: unknown; auth?: unknown; body?: unknown; visibility?: string };
 }
 
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
+const BODY_KINDS = new Set<unknown>(['json', 'csv', 'image']);
 
 function splitPath(path: string): string[] {
 	return path.split('/').filter(Boolean);
@@ -30,7 +34,9 @@ export function routesFrom(actions: ActionInfo[], prefix = '/api'): Route[] {
 		if (action.visibility && action.visibility !== 'published') continue;
 		const [method, path] = action.rest.trim().split(/\s+/);
 		if (!METHODS.has(method) || !path) throw new Error(`Action ${name} has an invalid rest route "${action.rest}".`);
-		routes.push({ method, segments: splitPath(prefix + path), action: name, auth: action.auth === 'public' ? 'public' : 'user' });
+		if (action.body !== undefined && !BODY_KINDS.has(action.body)) throw new Error(`Action ${name} has an invalid body kind "${action.body}".`);
+		const body = (action.body ?? 'json') as BodyKind;
+		routes.push({ method, segments: splitPath(prefix + path), action: name, auth: action.auth === 'public' ? 'public' : 'user', body });
 	}
 	// Literal segments win over parameters, so /tokens/new is never taken for /tokens/:id.
 	return routes.sort((a, b) => paramCount(a) - paramCount(b));

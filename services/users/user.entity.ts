@@ -10,6 +10,8 @@ export const User = defineEntity({
 		name: p.string().length(200),
 		passwordHash: p.string().length(200).hidden(),
 		timeZone: p.string().length(64),
+		/** ISO 3166 alpha-2 code of the country whose numbers need no country code (e.g. MY for 012-345 6789). */
+		country: p.string().length(2).nullable(),
 		createdAt: p.datetime().onCreate(() => new Date()),
 		updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
 	},

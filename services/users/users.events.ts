@@ -4,6 +4,7 @@ export const USER_SETTINGS_CHANGED = 'user.settings-changed';
 export interface UserSettingsChanged {
 	userId: string;
 	timeZone: string;
+	country: string | null;
 	name: string;
 }
 

@@ -26,10 +26,14 @@ export interface LoginParams {
 
 export const settingsParams = {
 	$$strict: true,
-	timeZone: { type: 'string', min: 1, max: 64 },
+	timeZone: { type: 'string', min: 1, max: 64, optional: true },
+	/** Default country for phone numbers typed without a country code; null clears it. */
+	country: { type: 'string', trim: true, nullable: true, optional: true, max: 2, messages: { stringMax: 'Use a two-letter country code such as MY.' } },
 } as const;
+/** Any subset of the settings; what is left out stays as it is. */
 export interface SettingsParams {
-	timeZone: string;
+	timeZone?: string;
+	country?: string | null;
 }
 
 export const createTokenParams = {
@@ -62,6 +66,8 @@ export interface UserDto {
 	email: string;
 	name: string;
 	timeZone: string;
+	/** ISO 3166 alpha-2 code, or null when the user has not chosen one. */
+	country: string | null;
 	createdAt: string;
 }
 

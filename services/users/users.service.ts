@@ -1,4 +1,5 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { isSupportedCountry } from 'libphonenumber-js';
 import { Errors, type Context } from 'moleculer';
 import type { FleetServiceSchema } from '../../mixins/service-schema.ts';
 import { userOf, type CallerMeta } from '../../mixins/auth.middleware.ts';
@@ -40,7 +41,7 @@ const TOKEN_TOUCH_INTERVAL_MS = 60_000;
 const ME_CACHE_KEYS = ['#user.id'];
 
 function toUserDto(user: User): P.UserDto {
-	return { id: user.id, email: user.email, name: user.name, timeZone: user.timeZone, createdAt: user.createdAt.toISOString() };
+	return { id: user.id, email: user.email, name: user.name, timeZone: user.timeZone, country: user.country ?? null, createdAt: user.createdAt.toISOString() };
 }
 
 function toTokenDto(token: ApiToken): P.ApiTokenDto {
@@ -62,6 +63,17 @@ function zoneOrError(zone: string): string {
 		]);
 	}
 	return canonical;
+}
+
+function countryOrError(code: string | null): string | null {
+	if (code === null || code === '') return null;
+	const upper = code.toUpperCase();
+	if (!isSupportedCountry(upper)) {
+		throw new ValidationError('Unknown country.', 'VALIDATION_ERROR', [
+			{ field: 'country', message: `"${code}" is not a country code we know; use two letters such as MY, SG or ID.`, type: 'country' },
+		]);
+	}
+	return upper;
 }
 
 const UsersService: FleetServiceSchema<Record<string, never>, Methods, Locals> = {
@@ -143,10 +155,16 @@ const UsersService: FleetServiceSchema<Record<string, never>, Methods, Locals> =
 			async handler(ctx: Context<P.SettingsParams>) {
 				const em = emOf(ctx);
 				const user = await em.findOneOrFail(User, { id: userOf(ctx).id });
-				user.timeZone = zoneOrError(ctx.params.timeZone);
+				if (ctx.params.timeZone !== undefined) user.timeZone = zoneOrError(ctx.params.timeZone);
+				if (ctx.params.country !== undefined) user.country = countryOrError(ctx.params.country);
 				await em.flush();
 				await this.forgetCachedUser(user.id);
-				ctx.broadcast<E.UserSettingsChanged>(E.USER_SETTINGS_CHANGED, { userId: user.id, timeZone: user.timeZone, name: user.name });
+				ctx.broadcast<E.UserSettingsChanged>(E.USER_SETTINGS_CHANGED, {
+					userId: user.id,
+					timeZone: user.timeZone,
+					country: user.country ?? null,
+					name: user.name,
+				});
 				return toUserDto(user);
 			},
 		},

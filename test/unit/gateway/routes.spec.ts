@@ -35,7 +35,14 @@ describe('routes built from the actions that declare rest', () => {
 		expect(routesFrom(actions).map(r => r.action)).not.toContain('users.hidden');
 	});
 
+	it('reads the body kind, JSON unless the action says otherwise', () => {
+		const routes = routesFrom([...actions, { name: 'leads.import', action: { rest: 'POST /leads/import', body: 'csv' } }]);
+		expect(routes.find(r => r.action === 'leads.import')?.body).toBe('csv');
+		expect(routes.find(r => r.action === 'users.login')?.body).toBe('json');
+	});
+
 	it('refuses a malformed declaration loudly', () => {
 		expect(() => routesFrom([{ name: 'x.y', action: { rest: 'FETCH /x' } }])).toThrow(/invalid rest route/);
+		expect(() => routesFrom([{ name: 'x.y', action: { rest: 'POST /x', body: 'xml' } }])).toThrow(/invalid body kind/);
 	});
 });

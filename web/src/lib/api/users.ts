@@ -5,6 +5,8 @@ export interface User {
 	email: string;
 	name: string;
 	timeZone: string;
+	/** Default country (ISO 3166 alpha-2) for phone numbers typed without a country code. */
+	country: string | null;
 	createdAt: string;
 }
 
@@ -42,7 +44,7 @@ export const logOut = () => http.post<void>('/api/auth/logout');
 
 export const fetchMe = () => http.get<User>('/api/me');
 
-export const updateSettings = (settings: { timeZone: string }) => http.patch<User>('/api/me/settings', settings);
+export const updateSettings = (settings: { timeZone?: string; country?: string | null }) => http.patch<User>('/api/me/settings', settings);
 
 export const listTokens = () => http.get<ApiToken[]>('/api/tokens');
 

@@ -1,3 +1,4 @@
+import type { UserSettingsChanged } from '../../../../services/users/users.events.ts';
 import type {
 	DeviceDeleted,
 	DeviceLinked,
@@ -12,7 +13,7 @@ export type ConnectionState = 'connecting' | 'live' | 'offline';
 /** Server → client frames by type. Each domain adds its events here. */
 export interface ServerEvents {
 	hello: { userId: string };
-	'user.settings-changed': { userId: string; timeZone: string; name: string };
+	'user.settings-changed': UserSettingsChanged;
 	'device.updated': DeviceUpdated;
 	'device.deleted': DeviceDeleted;
 	'device.status-changed': DeviceStatusChanged;

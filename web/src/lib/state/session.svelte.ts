@@ -52,14 +52,18 @@ class Session {
 	async setTimeZone(timeZone: string): Promise<void> {
 		this.user = await updateSettings({ timeZone });
 	}
+
+	async setCountry(country: string | null): Promise<void> {
+		this.user = await updateSettings({ country });
+	}
 }
 
 export const session = new Session();
 
-subscribe('user.settings-changed', ({ userId, timeZone, name }) => {
+subscribe('user.settings-changed', ({ userId, timeZone, country, name }) => {
 	// Ids travel as JSON; compare as text so a numeric id would match too.
 	if (session.user && String(session.user.id) === String(userId)) {
-		session.user = { ...session.user, timeZone, name };
+		session.user = { ...session.user, timeZone, country, name };
 	}
 });
 

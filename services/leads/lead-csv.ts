@@ -1,0 +1,115 @@
+import { parse } from 'csv-parse/sync';
+import type { LeadInput } from './lead-input.ts';
+
+/** The columns of an import and an export, in the order an export writes them. */
+export const CSV_COLUMNS = ['name', 'phone', 'niche', 'target_status', 'triggers', 'device', 'notes'] as const;
+type Column = (typeof CSV_COLUMNS)[number];
+const REQUIRED: Column[] = ['phone', 'device'];
+
+/** A file that cannot be read as leads at all (as opposed to a bad row). */
+export class LeadCsvError extends Error {}
+
+export interface CsvLeadRow {
+	/** Line number in the file where the row starts (the header is line 1). */
+	line: number;
+	input: LeadInput;
+}
+
+export interface CsvRejectedRow {
+	line: number;
+	reason: string;
+}
+
+/** Cells a spreadsheet would run as a formula; an export prefixes them with a quote. */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+function toInput(cells: Partial<Record<Column, string>>): LeadInput {
+	// An export's quote guard comes off again, so a file round-trips.
+	const cell = (column: Column) => cells[column]?.replace(/^'(?=[=+\-@\t\r])/, '');
+	return {
+		name: cell('name'),
+		phone: cell('phone'),
+		niches: cell('niche'),
+		targetStatus: cell('target_status'),
+		triggers: cell('triggers'),
+		device: cell('device'),
+		notes: cell('notes'),
+	};
+}
+
+function headerOf(record: string[]): Column[] {
+	const columns = record.map(h => h.trim().toLowerCase().replace(/\s+/g, '_'));
+	const unknown = columns.filter(c => !(CSV_COLUMNS as readonly string[]).includes(c));
+	if (unknown.length) {
+		throw new LeadCsvError(`Unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map(c => `"${c}"`).join(', ')}: the header may name ${CSV_COLUMNS.join(', ')}.`);
+	}
+	const repeated = columns.find((c, i) => columns.indexOf(c) !== i);
+	if (repeated) throw new LeadCsvError(`The column "${repeated}" appears twice in the header.`);
+	const missing = REQUIRED.filter(c => !columns.includes(c));
+	if (missing.length) throw new LeadCsvError(`The header needs the column${missing.length > 1 ? 's' : ''} ${missing.join(' and ')}.`);
+	return columns as Column[];
+}
+
+/**
+ * Reads an import: a header naming some of CSV_COLUMNS in any order and case, then one lead per
+ * row. A row that is not CSV, or has more cells than the header, is rejected alone.
+ */
+export function readLeadCsv(csv: string): { rows: CsvLeadRow[]; rejected: CsvRejectedRow[] } {
+	if (!csv.trim()) throw new LeadCsvError('The file is empty.');
+	const rejected: CsvRejectedRow[] = [];
+	let records: { record: string[]; info: { lines: number } }[];
+	try {
+		records = parse(csv, {
+			info: true,
+			bom: true,
+			relax_column_count: true,
+			relax_quotes: true,
+			skip_empty_lines: true,
+			skip_records_with_error: true,
+			on_skip: (err: { lines?: number; message: string } | undefined) => {
+				if (err) rejected.push({ line: err.lines ?? 0, reason: `Not valid CSV: ${err.message}` });
+			},
+		} as never) as never;
+	} catch (err) {
+		throw new LeadCsvError(`The file is not CSV: ${(err as Error).message}`);
+	}
+	if (!records.length) throw new LeadCsvError('The file is empty.');
+	const columns = headerOf(records[0].record);
+	const rows: CsvLeadRow[] = [];
+	for (const { record, info } of records.slice(1)) {
+		// info.lines is where the row ends; quoted line breaks inside it move its start back.
+		const line = info.lines - record.reduce((n, cell) => n + (cell.match(/\n/g)?.length ?? 0), 0);
+		if (record.length > columns.length) {
+			rejected.push({ line, reason: `This row has ${record.length} cells; the header has ${columns.length}.` });
+			continue;
+		}
+		rows.push({ line, input: toInput(Object.fromEntries(columns.map((c, i) => [c, record[i] ?? '']))) });
+	}
+	if (!rows.length && !rejected.length) throw new LeadCsvError('The file has a header but no leads under it.');
+	return { rows, rejected };
+}
+
+function csvCell(value: string): string {
+	const safe = FORMULA_START.test(value) ? `'${value}` : value;
+	return /[",\r\n]|^\s|\s$/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+}
+
+export interface CsvLead {
+	name: string;
+	phone: string;
+	niches: string[];
+	targetStatus: string;
+	triggers: string[];
+	deviceLabel: string;
+	notes: string | null;
+}
+
+/** An export in the import's format (CSV_COLUMNS), every cell safe to open in a spreadsheet. */
+export function writeLeadCsv(leads: CsvLead[]): string {
+	const lines = [CSV_COLUMNS.join(',')];
+	for (const lead of leads) {
+		const cells = [lead.name, lead.phone, lead.niches.join(';'), lead.targetStatus, lead.triggers.join(';'), lead.deviceLabel, lead.notes ?? ''];
+		lines.push(cells.map(csvCell).join(','));
+	}
+	return lines.join('\r\n') + '\r\n';
+}

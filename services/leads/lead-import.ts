@@ -1,0 +1,100 @@
+import { checkLead, leadKey, mergeLead, sameLead, type DeviceDirectory, type LeadValues } from './lead-input.ts';
+import { readLeadCsv } from './lead-csv.ts';
+import { toLeadValues, type LeadRow, type LeadStore } from './lead-store.ts';
+import type { ImportReport, ImportRowReport } from './leads.params.ts';
+
+export type WriteStatus = 'created' | 'updated' | 'unchanged';
+
+/**
+ * Creates or updates a batch of leads (distinct device and phone) in two statements: the stored
+ * ones are read, merged with what is new (tags united, given scalars winning), and everything that
+ * changed is upserted at once. A lead that would not change is not written.
+ */
+export async function writeLeads(store: LeadStore, userId: string, batch: LeadValues[]): Promise<Map<string, { status: WriteStatus; row: LeadRow }>> {
+	const stored = new Map((await store.existing(userId, batch)).map(row => [leadKey(toLeadValues(row)), row]));
+	const outcomes = new Map<string, { status: WriteStatus; row: LeadRow }>();
+	const changed: LeadValues[] = [];
+	for (const values of batch) {
+		const old = stored.get(leadKey(values));
+		const merged = old ? mergeLead(toLeadValues(old), values) : values;
+		if (old && sameLead(merged, toLeadValues(old))) outcomes.set(leadKey(values), { status: 'unchanged', row: old });
+		else changed.push(merged);
+	}
+	if (changed.length) {
+		for (const row of await store.upsert(userId, changed)) {
+			outcomes.set(leadKey(toLeadValues(row)), { status: row.created ? 'created' : 'updated', row });
+		}
+	}
+	return outcomes;
+}
+
+export interface ImportOptions {
+	store: LeadStore;
+	userId: string;
+	devices: DeviceDirectory;
+	country: string | null;
+	batchSize: number;
+	/** After each batch: data rows done so far, of all. */
+	onProgress(processed: number, total: number): void;
+}
+
+interface Group {
+	values: LeadValues;
+	lines: number[];
+}
+
+/** The reason a row is refused, from every problem found in it. */
+function reasonOf(problems: { message: string }[]): string {
+	return problems.map(p => p.message).join(' ');
+}
+
+/**
+ * Imports a CSV of leads: each row checked on its own (a bad row is reported and skipped), rows
+ * with the same device and phone merged into one lead, then written in batches.
+ */
+export async function importLeads(csv: string, options: ImportOptions): Promise<Omit<ImportReport, 'importId'>> {
+	const { rows, rejected } = readLeadCsv(csv);
+	const report: ImportRowReport[] = rejected.map(r => ({ row: r.line, status: 'rejected', reason: r.reason }));
+	const groups = new Map<string, Group>();
+	for (const { line, input } of rows) {
+		const checked = checkLead(input, options.devices, options.country);
+		if ('problems' in checked) {
+			report.push({ row: line, phone: input.phone || undefined, status: 'rejected', reason: reasonOf(checked.problems) });
+			continue;
+		}
+		const key = leadKey(checked.values);
+		const group = groups.get(key);
+		if (group) {
+			group.values = mergeLead(group.values, checked.values);
+			group.lines.push(line);
+		} else {
+			groups.set(key, { values: checked.values, lines: [line] });
+		}
+	}
+
+	const all = [...groups.values()];
+	const total = rows.length + rejected.length;
+	// Rejected rows are done already; the rest count as their batch is written.
+	let processed = total - all.reduce((n, g) => n + g.lines.length, 0);
+	const counts = { created: 0, updated: 0, merged: 0 };
+	for (let start = 0; start < all.length; start += options.batchSize) {
+		const batch = all.slice(start, start + options.batchSize);
+		const outcomes = await writeLeads(options.store, options.userId, batch.map(g => g.values));
+		for (const group of batch) {
+			const status = outcomes.get(leadKey(group.values))?.status === 'created' ? 'created' : 'updated';
+			counts[status] += 1;
+			const [first, ...duplicates] = group.lines;
+			report.push({ row: first, phone: group.values.phone, status });
+			for (const line of duplicates) {
+				counts.merged += 1;
+				report.push({ row: line, phone: group.values.phone, status, reason: `Same device and phone as row ${first}: merged into it.` });
+			}
+			processed += group.lines.length;
+		}
+		options.onProgress(processed, total);
+	}
+	if (!all.length) options.onProgress(total, total);
+	report.sort((a, b) => a.row - b.row);
+	const rejectedCount = report.filter(r => r.status === 'rejected').length;
+	return { total, created: counts.created, updated: counts.updated, rejected: rejectedCount, merged: counts.merged, rows: report };
+}

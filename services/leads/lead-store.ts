@@ -1,0 +1,162 @@
+import type { SqlConnection } from '../devices/leases.ts';
+import type { TargetStatus } from './lead.entity.ts';
+import { storedFields, type LeadValues } from './lead-input.ts';
+import type { LeadFilters, Recipient, RecipientsParams } from './leads.params.ts';
+
+/** A leads row as SQL returns it. */
+export interface LeadRow {
+	id: string;
+	user_id: string;
+	device_id: string;
+	name: string;
+	phone: string;
+	niches: string[];
+	target_status: TargetStatus;
+	triggers: string[];
+	notes: string | null;
+	opted_out: boolean;
+	opted_out_at: Date | null;
+	created_at: Date;
+	updated_at: Date;
+}
+
+export function toLeadValues(row: LeadRow): LeadValues {
+	return {
+		deviceId: row.device_id,
+		phone: row.phone,
+		name: row.name,
+		niches: row.niches,
+		targetStatus: row.target_status,
+		triggers: row.triggers,
+		notes: row.notes,
+	};
+}
+
+/** `%`, `_` and `\` taken literally in a LIKE pattern. */
+const likeLiteral = (text: string) => text.replace(/[\\%_]/g, m => `\\${m}`);
+
+/** Conditions joined with AND, and their parameters in order. */
+class Where {
+	private readonly parts: string[] = [];
+	readonly params: unknown[] = [];
+
+	add(sql: string, ...params: unknown[]): this {
+		this.parts.push(sql);
+		this.params.push(...params);
+		return this;
+	}
+
+	get sql(): string {
+		return this.parts.join(' and ');
+	}
+}
+
+/** Niches contain the given one, whatever the case (served by the GIN index on lead_niche_keys). */
+const NICHE_MATCH = 'lead_niche_keys(niches) @> array[lower(?)]';
+
+/** The list and export filters, always within one tenant. */
+function whereOf(userId: string, filters: LeadFilters): Where {
+	const where = new Where().add('user_id = ?', userId);
+	if (filters.device) where.add('device_id = ?', filters.device);
+	if (filters.niche) where.add(NICHE_MATCH, filters.niche);
+	if (filters.targetStatus) where.add('target_status = ?', filters.targetStatus);
+	if (filters.optedOut !== undefined) where.add('opted_out = ?', filters.optedOut);
+	if (filters.q) {
+		const pattern = `%${likeLiteral(filters.q)}%`;
+		// Something that looks like (part of) a number is looked for in phones too, by its digits.
+		const digits = /^[\d\s()+-]+$/.test(filters.q) ? filters.q.replace(/\D/g, '') : '';
+		if (digits) where.add('(name ilike ? or phone like ?)', pattern, `%${digits}%`);
+		else where.add('name ilike ?', pattern);
+	}
+	return where;
+}
+
+/** The record type jsonb_to_recordset reads a batch of lead values as. */
+const BATCH_RECORD = 'r(device uuid, phone text, name text, niches text[], "targetStatus" text, triggers text[], notes text)';
+
+function batchJson(rows: LeadValues[]): string {
+	return JSON.stringify(rows.map(storedFields));
+}
+
+/** The leads table in bulk: one statement per batch or page, every statement scoped to one user. */
+export class LeadStore {
+	constructor(private readonly db: SqlConnection) {}
+
+	async page(userId: string, filters: LeadFilters, limit: number, offset: number): Promise<{ rows: LeadRow[]; total: number }> {
+		const where = whereOf(userId, filters);
+		const [rows, count] = await Promise.all([
+			this.db.execute<LeadRow[]>(`select * from leads where ${where.sql} order by created_at desc, id desc limit ? offset ?`, [...where.params, limit, offset]),
+			this.db.execute<{ n: number }[]>(`select count(*)::int as n from leads where ${where.sql}`, where.params),
+		]);
+		return { rows, total: count[0]?.n ?? 0 };
+	}
+
+	all(userId: string, filters: LeadFilters): Promise<LeadRow[]> {
+		const where = whereOf(userId, filters);
+		return this.db.execute<LeadRow[]>(`select * from leads where ${where.sql} order by created_at, id`, where.params);
+	}
+
+	async one(userId: string, id: string): Promise<LeadRow | undefined> {
+		return (await this.db.execute<LeadRow[]>(`select * from leads where user_id = ? and id = ?`, [userId, id]))[0];
+	}
+
+	/** The stored leads among these (device, phone) pairs. */
+	existing(userId: string, keys: LeadValues[]): Promise<LeadRow[]> {
+		return this.db.execute<LeadRow[]>(
+			`select l.* from leads l join jsonb_to_recordset(?::jsonb) as ${BATCH_RECORD} on l.device_id = r.device and l.phone = r.phone where l.user_id = ?`,
+			[batchJson(keys), userId],
+		);
+	}
+
+	/**
+	 * Writes a batch in one statement: new (device, phone) pairs are inserted, stored ones get the
+	 * values given (the caller merged them), and `created` tells which was which. Opt-outs stay.
+	 */
+	upsert(userId: string, rows: LeadValues[]): Promise<(LeadRow & { created: boolean })[]> {
+		return this.db.execute(
+			`insert into leads (id, user_id, device_id, phone, name, niches, target_status, triggers, notes, created_at, updated_at)
+			 select gen_random_uuid(), ?, r.device, r.phone, r.name, r.niches, r."targetStatus", r.triggers, r.notes, now(), now()
+			 from jsonb_to_recordset(?::jsonb) as ${BATCH_RECORD}
+			 on conflict (device_id, phone) do update set
+			   name = excluded.name, niches = excluded.niches, target_status = excluded.target_status,
+			   triggers = excluded.triggers, notes = excluded.notes, updated_at = excluded.updated_at
+			 where leads.user_id = excluded.user_id
+			 returning *, (xmax = 0) as created`,
+			[userId, batchJson(rows)],
+		);
+	}
+
+	/** Marks the lead that sent a stop word opted out; undefined when there is none or it already was. */
+	async optOut(userId: string, deviceId: string, phone: string): Promise<LeadRow | undefined> {
+		const rows = await this.db.execute<LeadRow[]>(
+			`update leads set opted_out = true, opted_out_at = now(), updated_at = now()
+			 where user_id = ? and device_id = ? and phone = ? and not opted_out returning *`,
+			[userId, deviceId, phone],
+		);
+		return rows[0];
+	}
+
+	/** One keyset page of a campaign's audience, ordered by id. */
+	async recipients({ userId, niche, targetStatus, after, limit }: Required<Pick<RecipientsParams, 'limit'>> & RecipientsParams): Promise<Recipient[]> {
+		const where = new Where().add('user_id = ?', userId);
+		if (after) where.add('id > ?', after);
+		if (niche) where.add(NICHE_MATCH, niche);
+		if (targetStatus !== 'all') where.add('target_status = ?', targetStatus);
+		const rows = await this.db.execute<LeadRow[]>(
+			`select id, device_id, name, phone, niches, target_status, triggers, notes, opted_out from leads
+			 where ${where.sql} order by id limit ?`,
+			[...where.params, limit],
+		);
+		return rows.map(row => ({
+			id: row.id,
+			deviceId: row.device_id,
+			name: row.name,
+			phone: row.phone,
+			niches: row.niches,
+			targetStatus: row.target_status,
+			triggers: row.triggers,
+			notes: row.notes,
+			optedOut: row.opted_out,
+		}));
+	}
+}

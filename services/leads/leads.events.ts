@@ -1,0 +1,51 @@
+/** Facts the leads service broadcasts. Each carries `userId`: it is delivered to that user only. */
+import type { ImportCounts, LeadDto } from './leads.params.ts';
+
+/** Created by hand or by the webhook (an import announces itself with `lead.imported` instead). */
+export const LEAD_CREATED = 'lead.created';
+export interface LeadCreated {
+	userId: string;
+	lead: LeadDto;
+}
+
+/** Edited, updated by the webhook, or opted out by a stop word: the whole new record. */
+export const LEAD_UPDATED = 'lead.updated';
+export interface LeadUpdated {
+	userId: string;
+	lead: LeadDto;
+}
+
+export const LEAD_DELETED = 'lead.deleted';
+export interface LeadDeleted {
+	userId: string;
+	leadId: string;
+}
+
+/** After each batch of a CSV import: `processed` of `total` data rows are done. */
+export const LEAD_IMPORT_PROGRESS = 'lead.import-progress';
+export interface LeadImportProgress {
+	userId: string;
+	importId: string;
+	processed: number;
+	total: number;
+}
+
+export const LEAD_IMPORTED = 'lead.imported';
+export interface LeadImported extends ImportCounts {
+	userId: string;
+}
+
+/** Every leads event the gateway forwards to the owner's browser tabs. */
+export const LEAD_BROWSER_EVENTS = [LEAD_CREATED, LEAD_UPDATED, LEAD_DELETED, LEAD_IMPORT_PROGRESS, LEAD_IMPORTED];
+
+/** What the devices service broadcasts for each inbound message; the leads service listens for stop words. */
+export const INBOX_MESSAGE_RECEIVED = 'inbox.message-received';
+export interface InboxMessageReceived {
+	userId: string;
+	deviceId: string;
+	/** E.164 with the plus. */
+	from: string;
+	text: string;
+	messageId: string;
+	at: string;
+}

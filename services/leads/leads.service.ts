@@ -1,0 +1,340 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { Errors, type Context } from 'moleculer';
+import type { DownloadMeta, FleetServiceSchema } from '../../mixins/service-schema.ts';
+import { userOf, type CallerMeta } from '../../mixins/auth.middleware.ts';
+import { readEnv } from '../../mixins/env.ts';
+import { databaseOf, emOf } from '../../mixins/orm.middleware.ts';
+import { createRateLimiter, type RateLimiter } from '../../mixins/rate-limit.ts';
+import { acquireRedis, releaseRedis } from '../../mixins/redis.ts';
+import type { DeviceDto } from '../devices/devices.params.ts';
+import { sha256 } from '../users/secrets.ts';
+import type { UserDto } from '../users/users.params.ts';
+import { LeadCsvError, writeLeadCsv } from './lead-csv.ts';
+import { rowToLeadDto, toLeadDto } from './lead-dto.ts';
+import { importLeads, writeLeads } from './lead-import.ts';
+import { checkLead, DeviceDirectory, leadKey, storedFields, type FieldProblem, type LeadInput, type LeadValues } from './lead-input.ts';
+import { LeadStore } from './lead-store.ts';
+import { LeadWebhookKey } from './lead-webhook-key.entity.ts';
+import { Lead } from './lead.entity.ts';
+import * as E from './leads.events.ts';
+import * as P from './leads.params.ts';
+
+const { MoleculerClientError, ValidationError } = Errors;
+
+interface Settings {
+	stopWords: string[];
+	webhookMaxPerMinute: number;
+	/** Leads per upsert statement during an import. */
+	importBatchSize: number;
+}
+
+interface Methods {
+	ownLead(ctx: Context, id: string): Promise<Lead>;
+	tenantOf(ctx: Context, userId: string): Promise<{ devices: DeviceDirectory; country: string | null }>;
+	checkOrThrow(input: LeadInput, tenant: { devices: DeviceDirectory; country: string | null }, rename?: Record<string, string>): LeadValues;
+	saveLead(ctx: Context, lead: Lead, created: boolean): Promise<P.LeadDto>;
+	checkWebhookRate(key: string, ip: string | undefined): Promise<void>;
+	isStopWord(text: string): boolean;
+}
+
+interface Locals {
+	store: LeadStore;
+	webhookLimiter: RateLimiter;
+	redisUrl?: string;
+	stopWords: Set<string>;
+}
+
+const WEBHOOK_KEY_PREFIX = 'fcl_';
+const notFound = () => new MoleculerClientError('No such lead.', 404, 'NOT_FOUND');
+const duplicate = () => new MoleculerClientError('This device already has a lead with this phone number.', 409, 'LEAD_EXISTS');
+
+function fieldErrors(problems: FieldProblem[], rename: Record<string, string> = {}) {
+	return new ValidationError('Some fields are not valid.', 'VALIDATION_ERROR', problems.map(p => ({ field: rename[p.field] ?? p.field, message: p.message, type: p.field })));
+}
+
+/** Stop words compare whole, trimmed, with runs of spaces as one and a final . or ! ignored. */
+function stopWordKey(text: string): string {
+	return text.trim().replace(/[.!]+$/, '').replace(/\s+/g, ' ').toUpperCase();
+}
+
+const LeadsService: FleetServiceSchema<Settings, Methods, Locals> = {
+	name: 'leads',
+
+	settings: {} as Settings,
+
+	actions: {
+		/** One page of the caller's leads, newest first, with the total that match the filters. */
+		list: {
+			rest: 'GET /leads',
+			params: P.listParams,
+			async handler(ctx: Context<P.ListParams>): Promise<P.LeadPage> {
+				const { page, pageSize, limit, offset, ...filters } = ctx.params;
+				const size = pageSize ?? limit ?? 50;
+				const skip = offset ?? ((page ?? 1) - 1) * size;
+				const { rows, total } = await this.store.page(userOf(ctx).id, filters, size, skip);
+				return { items: rows.map(row => rowToLeadDto(emOf(ctx), row)), total };
+			},
+		},
+
+		create: {
+			rest: 'POST /leads',
+			params: P.createParams,
+			async handler(ctx: Context<P.CreateParams, { $statusCode?: number }>) {
+				const userId = userOf(ctx).id;
+				const { deviceId, ...fields } = ctx.params;
+				const values = this.checkOrThrow({ ...fields, device: deviceId }, await this.tenantOf(ctx, userId), { device: 'deviceId' });
+				const lead = emOf(ctx).create(Lead, { user: userId, ...storedFields(values) } as never) as Lead;
+				const dto = await this.saveLead(ctx, lead, true);
+				ctx.meta.$statusCode = 201;
+				return dto;
+			},
+		},
+
+		get: {
+			rest: 'GET /leads/:id',
+			params: P.idParams,
+			async handler(ctx: Context<P.IdParams>) {
+				return toLeadDto(await this.ownLead(ctx, ctx.params.id));
+			},
+		},
+
+		/** Changes the fields given; tag lists are replaced, notes: null clears them. */
+		update: {
+			rest: 'PATCH /leads/:id',
+			params: P.updateParams,
+			async handler(ctx: Context<P.UpdateParams>) {
+				const lead = await this.ownLead(ctx, ctx.params.id);
+				const { id: _id, deviceId, optedOut, ...fields } = ctx.params;
+				const input: LeadInput = {
+					device: deviceId ?? lead.device.id,
+					phone: fields.phone ?? lead.phone,
+					name: fields.name ?? lead.name,
+					niches: fields.niches ?? lead.niches,
+					targetStatus: fields.targetStatus ?? lead.targetStatus,
+					triggers: fields.triggers ?? lead.triggers,
+					notes: fields.notes === undefined ? lead.notes : fields.notes,
+				};
+				const values = this.checkOrThrow(input, await this.tenantOf(ctx, userOf(ctx).id), { device: 'deviceId' });
+				emOf(ctx).assign(lead, storedFields(values) as never);
+				if (optedOut !== undefined && optedOut !== lead.optedOut) {
+					lead.optedOut = optedOut;
+					lead.optedOutAt = optedOut ? new Date() : null;
+				}
+				return this.saveLead(ctx, lead, false);
+			},
+		},
+
+		remove: {
+			rest: 'DELETE /leads/:id',
+			params: P.idParams,
+			async handler(ctx: Context<P.IdParams, { $statusCode?: number }>) {
+				const userId = userOf(ctx).id;
+				const removed = await emOf(ctx).nativeDelete(Lead, { id: ctx.params.id, user: userId });
+				if (!removed) throw notFound();
+				ctx.broadcast<E.LeadDeleted>(E.LEAD_DELETED, { userId, leadId: ctx.params.id });
+				ctx.meta.$statusCode = 204;
+				return null;
+			},
+		},
+
+		/** A CSV of leads (see lead-csv.ts for the columns); answers a report row by row. */
+		import: {
+			rest: 'POST /leads/import',
+			body: 'csv',
+			params: P.importParams,
+			timeout: 300_000,
+			async handler(ctx: Context<P.ImportParams>): Promise<P.ImportReport> {
+				const userId = userOf(ctx).id;
+				const importId = ctx.params.importId ?? randomUUID();
+				const tenant = await this.tenantOf(ctx, userId);
+				let report;
+				try {
+					report = await importLeads(ctx.params.csv, {
+						store: this.store,
+						userId,
+						...tenant,
+						batchSize: this.settings.importBatchSize,
+						onProgress: (processed, total) => ctx.broadcast<E.LeadImportProgress>(E.LEAD_IMPORT_PROGRESS, { userId, importId, processed, total }),
+					});
+				} catch (err) {
+					if (err instanceof LeadCsvError) throw new ValidationError(err.message, 'VALIDATION_ERROR', [{ field: 'csv', message: err.message, type: 'csv' }]);
+					throw err;
+				}
+				const { rows: _rows, ...counts } = report;
+				ctx.broadcast<E.LeadImported>(E.LEAD_IMPORTED, { userId, importId, ...counts });
+				return { importId, ...report };
+			},
+		},
+
+		/** The caller's leads (with the list's filters) as a CSV file an import reads back. */
+		export: {
+			rest: 'GET /leads/export',
+			params: P.exportParams,
+			async handler(ctx: Context<P.ExportParams, DownloadMeta>): Promise<string> {
+				const userId = userOf(ctx).id;
+				const [{ devices }, rows] = await Promise.all([this.tenantOf(ctx, userId), this.store.all(userId, ctx.params)]);
+				ctx.meta.$responseType = 'text/csv; charset=utf-8';
+				ctx.meta.$responseHeaders = { 'Content-Disposition': `attachment; filename="leads-${new Date().toISOString().slice(0, 10)}.csv"` };
+				return writeLeadCsv(
+					rows.map(row => ({
+						name: row.name,
+						phone: row.phone,
+						niches: row.niches,
+						targetStatus: row.target_status,
+						triggers: row.triggers,
+						deviceLabel: devices.label(row.device_id),
+						notes: row.notes,
+					})),
+				);
+			},
+		},
+
+		/** Whether the caller has a webhook key, and since when (the key itself is never shown again). */
+		webhookKey: {
+			rest: 'GET /leads/webhook-key',
+			async handler(ctx: Context): Promise<P.WebhookKeyStatus> {
+				const key = await emOf(ctx).findOne(LeadWebhookKey, { user: userOf(ctx).id });
+				return { exists: Boolean(key), createdAt: key?.createdAt.toISOString() ?? null };
+			},
+		},
+
+		/** Makes a new webhook key, replacing any older one at once; the answer is its only copy. */
+		rotateWebhookKey: {
+			rest: 'POST /leads/webhook-key',
+			async handler(ctx: Context<unknown, { $statusCode?: number }>): Promise<P.CreatedWebhookKey> {
+				const userId = userOf(ctx).id;
+				const key = WEBHOOK_KEY_PREFIX + randomBytes(32).toString('base64url');
+				const em = emOf(ctx);
+				const createdAt = new Date();
+				await em.upsert(LeadWebhookKey, { user: userId, keyHash: sha256(key), createdAt } as never);
+				ctx.meta.$statusCode = 201;
+				return { key, path: `/api/webhooks/leads/${key}`, createdAt: createdAt.toISOString() };
+			},
+		},
+
+		deleteWebhookKey: {
+			rest: 'DELETE /leads/webhook-key',
+			async handler(ctx: Context<unknown, { $statusCode?: number }>) {
+				await emOf(ctx).nativeDelete(LeadWebhookKey, { user: userOf(ctx).id });
+				ctx.meta.$statusCode = 204;
+				return null;
+			},
+		},
+
+		/** Inbound lead from another system: creates or updates by (device, phone); the same body twice changes nothing. */
+		webhook: {
+			rest: 'POST /webhooks/leads/:userKey',
+			auth: 'public',
+			params: P.webhookParams,
+			async handler(ctx: Context<P.WebhookParams, CallerMeta>): Promise<P.LeadDto> {
+				const { userKey, niche, niches, ...fields } = ctx.params;
+				const keyHash = sha256(userKey);
+				await this.checkWebhookRate(keyHash, ctx.meta.ip);
+				const em = emOf(ctx);
+				const key = await em.findOne(LeadWebhookKey, { keyHash });
+				if (!key) throw new MoleculerClientError('No such webhook.', 404, 'NOT_FOUND');
+				const userId = key.user.id;
+				const values = this.checkOrThrow({ ...fields, niches: niches ?? niche }, await this.tenantOf(ctx, userId));
+				const outcome = (await writeLeads(this.store, userId, [values])).get(leadKey(values))!;
+				const lead = rowToLeadDto(em, outcome.row);
+				if (outcome.status === 'created') ctx.broadcast<E.LeadCreated>(E.LEAD_CREATED, { userId, lead });
+				if (outcome.status === 'updated') ctx.broadcast<E.LeadUpdated>(E.LEAD_UPDATED, { userId, lead });
+				return lead;
+			},
+		},
+
+		/** A campaign's audience, one keyset page at a time (ordered by id). Internal: no REST route. */
+		recipients: {
+			visibility: 'public',
+			auth: 'public',
+			params: P.recipientsParams,
+			async handler(ctx: Context<P.RecipientsParams>): Promise<P.RecipientsResult> {
+				return { leads: await this.store.recipients({ ...ctx.params, limit: ctx.params.limit ?? 5_000 }) };
+			},
+		},
+	},
+
+	events: {
+		/** A reply that is exactly a stop word opts that lead out of everything. */
+		[E.INBOX_MESSAGE_RECEIVED]: {
+			async handler(ctx: Context<E.InboxMessageReceived>) {
+				const { userId, deviceId, from, text } = ctx.params;
+				if (typeof text !== 'string' || !this.isStopWord(text)) return;
+				const phone = from.startsWith('+') ? from : `+${from}`;
+				// Every node hears this broadcast; only the first update finds the lead still opted in.
+				const row = await this.store.optOut(userId, deviceId, phone);
+				if (row) ctx.broadcast<E.LeadUpdated>(E.LEAD_UPDATED, { userId, lead: rowToLeadDto(emOf(ctx), row) });
+			},
+		},
+	},
+
+	methods: {
+		async ownLead(ctx: Context, id: string) {
+			const lead = await emOf(ctx).findOne(Lead, { id, user: userOf(ctx).id });
+			if (!lead) throw notFound();
+			return lead;
+		},
+
+		/** The user's devices and default country, through the services that own them. */
+		async tenantOf(ctx: Context, userId: string) {
+			const meta = { user: { id: userId } };
+			const [devices, user] = await Promise.all([ctx.call<DeviceDto[], object>('devices.list', {}, { meta }), ctx.call<UserDto, object>('users.me', {}, { meta })]);
+			return { devices: new DeviceDirectory(devices), country: user.country };
+		},
+
+		checkOrThrow(input, tenant, rename) {
+			const checked = checkLead(input, tenant.devices, tenant.country);
+			if ('problems' in checked) throw fieldErrors(checked.problems, rename);
+			return checked.values;
+		},
+
+		async saveLead(ctx: Context, lead: Lead, created: boolean) {
+			try {
+				await emOf(ctx).flush();
+			} catch (err) {
+				if (err instanceof UniqueConstraintViolationException) throw duplicate();
+				throw err;
+			}
+			const userId = userOf(ctx).id;
+			const dto = toLeadDto(lead);
+			if (created) ctx.broadcast<E.LeadCreated>(E.LEAD_CREATED, { userId, lead: dto });
+			else ctx.broadcast<E.LeadUpdated>(E.LEAD_UPDATED, { userId, lead: dto });
+			return dto;
+		},
+
+		async checkWebhookRate(keyHash, ip) {
+			const checks = [this.webhookLimiter.hit(`key:${keyHash}`)];
+			if (ip) checks.push(this.webhookLimiter.hit(`ip:${ip}`));
+			const refused = (await Promise.all(checks)).find(r => !r.allowed);
+			if (refused) {
+				throw new MoleculerClientError('Too many webhook calls. Try again shortly.', 429, 'TOO_MANY_REQUESTS', { retryAfterSeconds: refused.retryAfterSeconds });
+			}
+		},
+
+		isStopWord(text) {
+			return this.stopWords.has(stopWordKey(text));
+		},
+	},
+
+	created() {
+		const env = readEnv();
+		const defaults: Settings = { stopWords: env.leadStopWords, webhookMaxPerMinute: env.leadWebhookMaxPerMinute, importBatchSize: 1_000 };
+		this.settings = { ...defaults, ...this.settings };
+		this.stopWords = new Set(this.settings.stopWords.map(stopWordKey));
+		this.redisUrl = env.redisUrl;
+		const redis = env.redisUrl ? acquireRedis(env.redisUrl) : undefined;
+		this.webhookLimiter = createRateLimiter({ name: 'lead-webhook', max: this.settings.webhookMaxPerMinute, windowMs: 60_000, redis });
+	},
+
+	started() {
+		const connection = databaseOf(this.broker).orm.em.getConnection();
+		this.store = new LeadStore({ execute: (sql, params) => connection.execute(sql, params as unknown[], 'all') as never });
+	},
+
+	async stopped() {
+		if (this.redisUrl) await releaseRedis(this.redisUrl);
+	},
+};
+
+export default LeadsService;
