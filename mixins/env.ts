@@ -21,7 +21,6 @@ export interface Env {
 	/** Largest CSV body (lead imports). */
 	importLimitBytes: number;
 	/** Largest image upload. */
-	mediaUploadLimitBytes: number;
 	sessionTtlDays: number;
 	cookieSecure: boolean | undefined;
 	webDist: string;
@@ -116,7 +115,6 @@ export function readEnv(): Env {
 		progressIntervalMs: int('PROGRESS_INTERVAL_MS', 1_000),
 		dispatchPollMs: int('DISPATCH_POLL_MS', 2_000),
 		campaignTickMs: int('CAMPAIGN_TICK_MS', 1_000),
-		mediaUploadLimitBytes: int('MEDIA_UPLOAD_LIMIT_BYTES', 10 * 1024 * 1024),
 		mediaUrlLimitBytes: int('MEDIA_URL_LIMIT_BYTES', 10 * 1024 * 1024),
 		mediaUrlTimeoutMs: int('MEDIA_URL_TIMEOUT_MS', 10_000),
 		mediaUrlAllowPrivate: flag('MEDIA_URL_ALLOW_PRIVATE') ?? false,
