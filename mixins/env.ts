@@ -20,7 +20,6 @@ export interface Env {
 	bodyLimitBytes: number;
 	/** Largest CSV body (lead imports). */
 	importLimitBytes: number;
-	/** Largest image upload. */
 	sessionTtlDays: number;
 	cookieSecure: boolean | undefined;
 	webDist: string;
