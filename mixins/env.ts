@@ -54,7 +54,7 @@ export interface Env {
 	mediaMaxPixels: number;
 	/** Replies that opt a lead out, compared whole, trimmed and case-insensitively. */
 	leadStopWords: string[];
-	/** Inbound lead webhook calls per key, and per client address, per minute. */
+	/** Inbound lead webhook calls per key per minute (ten times as many per client address). */
 	leadWebhookMaxPerMinute: number;
 }
 

@@ -1,6 +1,6 @@
 import { checkLead, leadKey, mergeLead, sameLead, type DeviceDirectory, type LeadValues } from './lead-input.ts';
 import { readLeadCsv } from './lead-csv.ts';
-import { toLeadValues, type LeadRow, type LeadStore } from './lead-store.ts';
+import { toLeadValues, type LeadStore } from './lead-store.ts';
 import type { ImportReport, ImportRowReport } from './leads.params.ts';
 
 export type WriteStatus = 'created' | 'updated' | 'unchanged';
@@ -10,19 +10,19 @@ export type WriteStatus = 'created' | 'updated' | 'unchanged';
  * ones are read, merged with what is new (tags united, given scalars winning), and everything that
  * changed is upserted at once. A lead that would not change is not written.
  */
-export async function writeLeads(store: LeadStore, userId: string, batch: LeadValues[]): Promise<Map<string, { status: WriteStatus; row: LeadRow }>> {
+export async function writeLeads(store: LeadStore, userId: string, batch: LeadValues[]): Promise<Map<string, { status: WriteStatus; id: string }>> {
 	const stored = new Map((await store.existing(userId, batch)).map(row => [leadKey(toLeadValues(row)), row]));
-	const outcomes = new Map<string, { status: WriteStatus; row: LeadRow }>();
+	const outcomes = new Map<string, { status: WriteStatus; id: string }>();
 	const changed: LeadValues[] = [];
 	for (const values of batch) {
 		const old = stored.get(leadKey(values));
 		const merged = old ? mergeLead(toLeadValues(old), values) : values;
-		if (old && sameLead(merged, toLeadValues(old))) outcomes.set(leadKey(values), { status: 'unchanged', row: old });
+		if (old && sameLead(merged, toLeadValues(old))) outcomes.set(leadKey(values), { status: 'unchanged', id: old.id });
 		else changed.push(merged);
 	}
 	if (changed.length) {
 		for (const row of await store.upsert(userId, changed)) {
-			outcomes.set(leadKey(toLeadValues(row)), { status: row.created ? 'created' : 'updated', row });
+			outcomes.set(leadKey({ deviceId: row.device_id, phone: row.phone }), { status: row.created ? 'created' : 'updated', id: row.id });
 		}
 	}
 	return outcomes;

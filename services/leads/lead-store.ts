@@ -112,7 +112,7 @@ export class LeadStore {
 	 * Writes a batch in one statement: new (device, phone) pairs are inserted, stored ones get the
 	 * values given (the caller merged them), and `created` tells which was which. Opt-outs stay.
 	 */
-	upsert(userId: string, rows: LeadValues[]): Promise<(LeadRow & { created: boolean })[]> {
+	upsert(userId: string, rows: LeadValues[]): Promise<{ id: string; device_id: string; phone: string; created: boolean }[]> {
 		return this.db.execute(
 			`insert into leads (id, user_id, device_id, phone, name, niches, target_status, triggers, notes, created_at, updated_at)
 			 select gen_random_uuid(), ?, r.device, r.phone, r.name, r.niches, r."targetStatus", r.triggers, r.notes, now(), now()
@@ -121,7 +121,7 @@ export class LeadStore {
 			   name = excluded.name, niches = excluded.niches, target_status = excluded.target_status,
 			   triggers = excluded.triggers, notes = excluded.notes, updated_at = excluded.updated_at
 			 where leads.user_id = excluded.user_id
-			 returning *, (xmax = 0) as created`,
+			 returning id, device_id, phone, (xmax = 0) as created`,
 			[userId, batchJson(rows)],
 		);
 	}

@@ -40,7 +40,8 @@ interface Methods {
 
 interface Locals {
 	store: LeadStore;
-	webhookLimiter: RateLimiter;
+	webhookPerKey: RateLimiter;
+	webhookPerAddress: RateLimiter;
 	redisUrl?: string;
 	stopWords: Set<string>;
 }
@@ -237,7 +238,7 @@ const LeadsService: FleetServiceSchema<Settings, Methods, Locals> = {
 				const userId = key.user.id;
 				const values = this.checkOrThrow({ ...fields, niches: niches ?? niche }, await this.tenantOf(ctx, userId));
 				const outcome = (await writeLeads(this.store, userId, [values])).get(leadKey(values))!;
-				const lead = rowToLeadDto(em, outcome.row);
+				const lead = toLeadDto(await em.findOneOrFail(Lead, { id: outcome.id, user: userId }));
 				if (outcome.status === 'created') ctx.broadcast<E.LeadCreated>(E.LEAD_CREATED, { userId, lead });
 				if (outcome.status === 'updated') ctx.broadcast<E.LeadUpdated>(E.LEAD_UPDATED, { userId, lead });
 				return lead;
@@ -304,8 +305,8 @@ const LeadsService: FleetServiceSchema<Settings, Methods, Locals> = {
 		},
 
 		async checkWebhookRate(keyHash, ip) {
-			const checks = [this.webhookLimiter.hit(`key:${keyHash}`)];
-			if (ip) checks.push(this.webhookLimiter.hit(`ip:${ip}`));
+			const checks = [this.webhookPerKey.hit(keyHash)];
+			if (ip) checks.push(this.webhookPerAddress.hit(ip));
 			const refused = (await Promise.all(checks)).find(r => !r.allowed);
 			if (refused) {
 				throw new MoleculerClientError('Too many webhook calls. Try again shortly.', 429, 'TOO_MANY_REQUESTS', { retryAfterSeconds: refused.retryAfterSeconds });
@@ -324,7 +325,10 @@ const LeadsService: FleetServiceSchema<Settings, Methods, Locals> = {
 		this.stopWords = new Set(this.settings.stopWords.map(stopWordKey));
 		this.redisUrl = env.redisUrl;
 		const redis = env.redisUrl ? acquireRedis(env.redisUrl) : undefined;
-		this.webhookLimiter = createRateLimiter({ name: 'lead-webhook', max: this.settings.webhookMaxPerMinute, windowMs: 60_000, redis });
+		const max = this.settings.webhookMaxPerMinute;
+		this.webhookPerKey = createRateLimiter({ name: 'lead-webhook-key', max, windowMs: 60_000, redis });
+		// One address may serve several users' forms; it is limited too, so keys are not guessed from it.
+		this.webhookPerAddress = createRateLimiter({ name: 'lead-webhook-ip', max: max * 10, windowMs: 60_000, redis });
 	},
 
 	started() {
