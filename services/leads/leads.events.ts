@@ -37,15 +37,3 @@ export interface LeadImported extends ImportCounts {
 
 /** Every leads event the gateway forwards to the owner's browser tabs. */
 export const LEAD_BROWSER_EVENTS = [LEAD_CREATED, LEAD_UPDATED, LEAD_DELETED, LEAD_IMPORT_PROGRESS, LEAD_IMPORTED];
-
-/** What the devices service broadcasts for each inbound message; the leads service listens for stop words. */
-export const INBOX_MESSAGE_RECEIVED = 'inbox.message-received';
-export interface InboxMessageReceived {
-	userId: string;
-	deviceId: string;
-	/** E.164 with the plus. */
-	from: string;
-	text: string;
-	messageId: string;
-	at: string;
-}

@@ -18,6 +18,7 @@ import { LeadStore } from './lead-store.ts';
 import { LeadWebhookKey } from './lead-webhook-key.entity.ts';
 import { Lead } from './lead.entity.ts';
 import * as E from './leads.events.ts';
+import { INBOX_MESSAGE_RECEIVED, type InboxMessageReceived } from '../messages/messages.events.ts';
 import * as P from './leads.params.ts';
 
 const { MoleculerClientError, ValidationError } = Errors;
@@ -258,8 +259,8 @@ const LeadsService: FleetServiceSchema<Settings, Methods, Locals> = {
 
 	events: {
 		/** A reply that is exactly a stop word opts that lead out of everything. */
-		[E.INBOX_MESSAGE_RECEIVED]: {
-			async handler(ctx: Context<E.InboxMessageReceived>) {
+		[INBOX_MESSAGE_RECEIVED]: {
+			async handler(ctx: Context<InboxMessageReceived>) {
 				const { userId, deviceId, from, text } = ctx.params;
 				if (typeof text !== 'string' || !this.isStopWord(text)) return;
 				const phone = from.startsWith('+') ? from : `+${from}`;

@@ -12,7 +12,7 @@ export interface MessagesProgressed {
 	campaignIds: string[];
 }
 
-/** A contact wrote to one of the user's numbers. */
+/** A contact wrote to one of the user's numbers (broadcast by the devices service; leads listens for stop words). */
 export const INBOX_MESSAGE_RECEIVED = 'inbox.message-received';
 export interface InboxMessageReceived {
 	userId: string;

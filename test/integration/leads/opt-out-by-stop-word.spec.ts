@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LiveSocket } from '../../helpers/http.ts';
 import { leadsTestbed, tenantWithDevices } from '../../helpers/leads.ts';
-import type { InboxMessageReceived } from '../../../services/leads/leads.events.ts';
+import type { InboxMessageReceived } from '../../../services/messages/messages.events.ts';
 
 describe('a lead who replies with exactly a stop word is opted out', () => {
 	const bed = leadsTestbed('pglite', { stopWords: ['STOP', 'UNSUBSCRIBE', 'BERHENTI', 'STOP ALL'] });
