@@ -37,10 +37,9 @@ interface RecipientLead {
 interface Methods {
 	ownCampaign(ctx: Context, id: string): Promise<Campaign>;
 	saveCampaign(ctx: Context, campaign: Campaign, fields: Partial<P.CampaignFields>): Promise<P.CampaignDto>;
-	publish(campaignId: string): Promise<void>;
 	report(campaign: Campaign): Promise<P.ReportDto>;
 	fire(campaign: FiringCampaign): Promise<void>;
-	settle(campaignId: string): Promise<void>;
+	settle(campaignId: string, changed?: boolean): Promise<void>;
 	tick(): Promise<void>;
 }
 
@@ -134,7 +133,7 @@ const CampaignsService: FleetServiceSchema<Settings, Methods, Locals> = {
 			params: P.idParams,
 			async handler(ctx: Context<P.IdParams, { $statusCode?: number }>) {
 				const source = await this.ownCampaign(ctx, ctx.params.id);
-				const timeZone = (await sqlOf(this.broker).execute<{ time_zone: string }[]>(`select time_zone from users where id = ?`, [userOf(ctx).id]))[0]?.time_zone ?? 'UTC';
+				const { timeZone } = await ctx.call<{ timeZone: string }>('users.me');
 				const copy = emOf(ctx).create(Campaign, { user: userOf(ctx).id, title: '', scheduledAt: new Date(), message: '' } as never) as Campaign;
 				const dto = await this.saveCampaign(ctx, copy, {
 					title: `${source.title} (Copy)`.slice(0, 200),
@@ -164,7 +163,7 @@ const CampaignsService: FleetServiceSchema<Settings, Methods, Locals> = {
 					throw new MoleculerClientError('This campaign has already ended.', 409, 'CAMPAIGN_STATE');
 				}
 				await ctx.call('messages.cancel', { campaignId: campaign.id, reason: 'cancelled: the campaign was cancelled' });
-				await this.publish(campaign.id);
+				await this.settle(campaign.id, true);
 				await emOf(ctx).refresh(campaign);
 				return toCampaignDto(campaign);
 			},
@@ -205,7 +204,7 @@ const CampaignsService: FleetServiceSchema<Settings, Methods, Locals> = {
 				if (OPEN.includes(campaign.status) || campaign.status === 'cancelled') throw new MoleculerClientError('Only a campaign that has fired can retry its failed messages.', 409, 'CAMPAIGN_STATE');
 				const { retried } = await ctx.call<{ retried: number }, object>('messages.retryFailed', { campaignId: campaign.id, deviceId: ctx.params.deviceId });
 				if (retried > 0) await this.clock.transition(campaign.id, ['completed', 'completed_with_failures', 'failed'], 'running', null);
-				await this.publish(campaign.id);
+				await this.settle(campaign.id, true);
 				return { retried };
 			},
 		},
@@ -246,14 +245,6 @@ const CampaignsService: FleetServiceSchema<Settings, Methods, Locals> = {
 			return dto;
 		},
 
-		async publish(campaignId) {
-			const campaign = await databaseOf(this.broker).orm.em.fork().findOne(Campaign, { id: campaignId });
-			if (!campaign) return;
-			const userId = campaign.user.id;
-			this.broker.broadcast<E.CampaignUpdated>(E.CAMPAIGN_UPDATED, { userId, campaign: toCampaignDto(campaign) });
-			this.broker.broadcast<E.CampaignProgress>(E.CAMPAIGN_PROGRESS, { userId, report: await this.report(campaign) });
-		},
-
 		async report(campaign) {
 			const perDevice = await this.broker.call<Record<string, Counters>, object>('messages.counts', { campaignId: campaign.id });
 			const totals: Counters = { ...EMPTY_COUNTERS };
@@ -271,7 +262,7 @@ const CampaignsService: FleetServiceSchema<Settings, Methods, Locals> = {
 			const online = await this.broker.call<string[], object>('devices.onlineOf', { userId: campaign.userId });
 			if (online.length === 0) {
 				await this.clock.transition(campaign.id, ['running'], 'failed', 'No device was online when the campaign was due.');
-				return this.publish(campaign.id);
+				return this.settle(campaign.id, true);
 			}
 			let after: string | undefined;
 			let skipped = 0;
@@ -314,29 +305,32 @@ const CampaignsService: FleetServiceSchema<Settings, Methods, Locals> = {
 			if (shouldSend === 0) {
 				await this.clock.transition(campaign.id, ['running'], 'completed', skipped ? 'Every matching lead has opted out.' : 'No lead matched the niche and target status.');
 			}
-			await this.publish(campaign.id);
+			await this.settle(campaign.id, true);
 		},
 
-		/** Pushes the counters; a fired campaign with nothing pending or sending ends. */
-		async settle(campaignId) {
-			const rows = await sqlOf(this.broker).execute<{ user_id: string; status: CampaignStatus; firing_done: boolean }[]>(
-				`select user_id, status, firing_done from campaigns where id = ?`,
-				[campaignId],
-			);
-			const row = rows[0];
-			if (!row) return;
-			if (row.status === 'running' && row.firing_done) {
-				const counts = Object.values(await this.broker.call<Record<string, Counters>, object>('messages.counts', { campaignId }));
-				const sum = (key: keyof Counters) => counts.reduce((n, c) => n + c[key], 0);
-				if (sum('pending') + sum('sending') === 0) {
-					const reached = sum('sent') + sum('delivered') + sum('read');
-					const failed = sum('failed');
-					const [status, reason]: [CampaignStatus, string | null] =
-						failed === 0 ? ['completed', null] : reached === 0 ? ['failed', `All ${failed} messages failed.`] : ['completed_with_failures', `${failed} of ${failed + reached} messages failed.`];
-					await this.clock.transition(campaignId, ['running'], status, reason);
+		/**
+		 * Pushes the counters to the owner; a fired campaign with nothing pending or sending ends.
+		 * `changed`: the caller changed the campaign itself, so the whole record goes out too.
+		 */
+		async settle(campaignId, changed = false) {
+			const em = databaseOf(this.broker).orm.em.fork();
+			const campaign = await em.findOne(Campaign, { id: campaignId });
+			if (!campaign) return;
+			let report = await this.report(campaign);
+			const { totals } = report;
+			if (campaign.status === 'running' && campaign.firingDone && totals.pending + totals.sending === 0) {
+				const reached = totals.sent + totals.delivered + totals.read;
+				const [status, reason]: [CampaignStatus, string | null] =
+					totals.failed === 0 ? ['completed', null] : reached === 0 ? ['failed', `All ${totals.failed} messages failed.`] : ['completed_with_failures', `${totals.failed} of ${totals.failed + reached} messages failed.`];
+				if (await this.clock.transition(campaignId, ['running'], status, reason)) {
+					await em.refresh(campaign);
+					report = { ...report, status: campaign.status, statusReason: campaign.statusReason ?? null };
+					changed = true;
 				}
 			}
-			await this.publish(campaignId);
+			const userId = campaign.user.id;
+			if (changed) this.broker.broadcast<E.CampaignUpdated>(E.CAMPAIGN_UPDATED, { userId, campaign: toCampaignDto(campaign) });
+			this.broker.broadcast<E.CampaignProgress>(E.CAMPAIGN_PROGRESS, { userId, report });
 		},
 
 		/** Claims due and abandoned firings (atomically: each goes to one node) and runs them. */
