@@ -10,6 +10,11 @@ function minuteOf(clockTime: string): number {
 	return h * 60 + m;
 }
 
+/** Quiet hours as minutes after local midnight, as stored. */
+export function quietMinutes(quietHours: Pacing['quietHours']): { quietStartMinute: number | null; quietEndMinute: number | null } {
+	return quietHours ? { quietStartMinute: minuteOf(quietHours.start), quietEndMinute: minuteOf(quietHours.end) } : { quietStartMinute: null, quietEndMinute: null };
+}
+
 export function toDeviceDto(device: Device): DeviceDto {
 	return {
 		id: device.id,
@@ -43,8 +48,7 @@ export function applyPacing(device: Device, pacing: Partial<Pacing>): string | u
 	if (pacing.dailyCap !== undefined) device.dailyCap = pacing.dailyCap;
 	if (pacing.warmUp !== undefined) device.warmUp = pacing.warmUp;
 	if (pacing.quietHours !== undefined) {
-		device.quietStartMinute = pacing.quietHours ? minuteOf(pacing.quietHours.start) : null;
-		device.quietEndMinute = pacing.quietHours ? minuteOf(pacing.quietHours.end) : null;
+		Object.assign(device, quietMinutes(pacing.quietHours));
 	}
 	if (device.minDelaySeconds > device.maxDelaySeconds) return 'The minimum delay must not be longer than the maximum delay.';
 	if (device.hourlyCap > device.dailyCap) return 'The hourly cap must not be above the daily cap.';

@@ -7,7 +7,7 @@ import { acquireRedis, releaseRedis } from '../../mixins/redis.ts';
 import { hasSession } from './auth-state.ts';
 import { BaileysDriver, type WhatsAppServer } from './baileys-driver.ts';
 import { LocalConnectLimiter, RedisConnectLimiter, type ConnectLimiter } from './connect-limiter.ts';
-import { applyPacing, toDeviceDto } from './device-dto.ts';
+import { applyPacing, quietMinutes, toDeviceDto } from './device-dto.ts';
 import { DeviceBusyError, DeviceHost, type Command, type Pairing } from './device-host.ts';
 import { DEFAULT_ACTOR_OPTIONS } from './device.actor.ts';
 import { DEFAULT_DISPATCH_OPTIONS, Dispatcher, type DevicePacing } from './dispatcher.ts';
@@ -261,7 +261,9 @@ const DevicesService: FleetServiceSchema<DevicesSettings, Methods, Locals> = {
 		/** A pacing change applies from the device's next send. */
 		[E.DEVICE_UPDATED]: {
 			handler(ctx: Context<E.DeviceUpdated>) {
-				if (this.host?.actor(ctx.params.device.id)) this.dispatcher?.forget(ctx.params.device.id);
+				const { id, pacing } = ctx.params.device;
+				const { quietHours, ...limits } = pacing;
+				if (this.host?.actor(id)) this.dispatcher?.repace(id, { ...limits, ...quietMinutes(quietHours) });
 			},
 		},
 		'$services.changed'() {
@@ -487,7 +489,7 @@ const DevicesService: FleetServiceSchema<DevicesSettings, Methods, Locals> = {
 				claim: devices => call<ClaimedMessage[]>('messages.claim', { nodeId, devices }),
 				record: results => call<void>('messages.record', { results } satisfies { results: SendResult[] }),
 				receipts: receipts => call<void>('messages.receipts', { receipts } satisfies { receipts: OutboxReceipt[] }),
-				failInterrupted: (deviceId, epoch) => call<void>('messages.failInterrupted', { deviceId, nodeId, epoch }),
+				failInterrupted: devices => call<void>('messages.failInterrupted', { nodeId, devices }),
 				recentSends: async deviceIds => new Map(Object.entries(await call<Record<string, number[]>>('messages.recentSends', { deviceIds }))),
 				pacing: deviceIds => this.devicePacing(deviceIds),
 				prepare: (message, timeZone) => this.prepare(message, timeZone),

@@ -24,8 +24,8 @@ export interface DispatchDeps {
 	claim(devices: { deviceId: string; epoch: number }[]): Promise<ClaimedMessage[]>;
 	record(results: SendResult[]): Promise<void>;
 	receipts(receipts: OutboxReceipt[]): Promise<void>;
-	/** Settles what an earlier holder of the device left `sending`. */
-	failInterrupted(deviceId: string, epoch: number): Promise<void>;
+	/** Settles what earlier holders of these devices left `sending`. */
+	failInterrupted(devices: { deviceId: string; epoch: number }[]): Promise<void>;
 	pacing(deviceIds: string[]): Promise<Map<string, DevicePacing>>;
 	recentSends(deviceIds: string[]): Promise<Map<string, number[]>>;
 	/** Renders the text for the recipient (the tenant's zone for greetings when the number tells none) and loads the image. */
@@ -119,7 +119,7 @@ export class Dispatcher {
 	private timer?: NodeJS.Timeout;
 	private flushTimer?: NodeJS.Timeout;
 	private flushing?: Promise<void>;
-	/** Longest claim statement seen, and claims made: for the benchmark and /metrics. */
+	/** How long recent claim statements took (ms), for the benchmark. */
 	readonly claimLatencies: number[] = [];
 
 	constructor(
@@ -154,9 +154,10 @@ export class Dispatcher {
 		});
 	}
 
-	/** Pacing changed for a device: load it again before its next send. */
-	forget(deviceId: string): void {
-		if (!this.lanes.get(deviceId)?.busy) this.lanes.delete(deviceId);
+	/** A device's pacing was edited: it applies from its next send (its sends so far still count). */
+	repace(deviceId: string, pacing: Omit<DevicePacing, 'timeZone' | 'since'>): void {
+		const lane = this.lanes.get(deviceId);
+		if (lane) lane.pacing = { ...lane.pacing, ...pacing };
 	}
 
 	receipt(receipts: Receipt[]): void {
@@ -239,7 +240,7 @@ export class Dispatcher {
 		const ids = fresh.map(a => a.deviceId);
 		for (const id of ids) this.loading.add(id);
 		try {
-			await Promise.all(fresh.map(a => this.deps.failInterrupted(a.deviceId, a.epoch)));
+			await this.deps.failInterrupted(fresh.map(a => ({ deviceId: a.deviceId, epoch: a.epoch })));
 			const [pacing, sends] = await Promise.all([this.deps.pacing(ids), this.deps.recentSends(ids)]);
 			for (const actor of fresh) {
 				const p = pacing.get(actor.deviceId);

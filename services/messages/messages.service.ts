@@ -78,8 +78,8 @@ const MessagesService: FleetServiceSchema<Settings, Methods, Locals> = {
 
 		failInterrupted: {
 			...internal,
-			async handler(ctx: Context<{ deviceId: string; nodeId: string; epoch: number }>) {
-				this.touched(await this.outbox.failInterrupted(ctx.params.deviceId, ctx.params.nodeId, ctx.params.epoch));
+			async handler(ctx: Context<P.ClaimParams>) {
+				this.touched(await this.outbox.failInterrupted(ctx.params.nodeId, ctx.params.devices));
 			},
 		},
 

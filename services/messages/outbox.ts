@@ -192,12 +192,14 @@ export class Outbox {
 	 * Messages a device's earlier holder claimed and never reported: they may have left or not, so
 	 * they are not sent again; a receipt can still settle them.
 	 */
-	async failInterrupted(deviceId: string, nodeId: string, epoch: number): Promise<string[]> {
+	async failInterrupted(nodeId: string, devices: { deviceId: string; epoch: number }[]): Promise<string[]> {
+		if (devices.length === 0) return [];
 		const rows = await this.db.execute<{ campaign_id: string | null }[]>(
-			`update messages set status = 'failed', error = 'interrupted: the node sending it stopped; not re-sent (retry it by hand)', updated_at = now()
-			 where device_id = ? and status = 'sending' and (claimed_epoch < ? or claimed_node is distinct from ?)
-			 returning campaign_id`,
-			[deviceId, epoch, nodeId],
+			`update messages m set status = 'failed', error = 'interrupted: the node sending it stopped; not re-sent (retry it by hand)', updated_at = now()
+			 from jsonb_to_recordset(?::jsonb) as d(device_id uuid, epoch bigint)
+			 where m.device_id = d.device_id and m.status = 'sending' and (m.claimed_epoch < d.epoch or m.claimed_node is distinct from ?)
+			 returning m.campaign_id`,
+			[JSON.stringify(devices.map(d => ({ device_id: d.deviceId, epoch: d.epoch }))), nodeId],
 		);
 		return distinctCampaigns(rows);
 	}

@@ -97,7 +97,7 @@ describe.each(kinds)('the outbox on $name: claims fenced by the lease, outcomes 
 		const [left] = await outbox.claim('node-a', [{ deviceId: devices[0], epoch: 3 }]);
 		await outbox.enqueue(batch(null, [[0, '+15550000031']]));
 		await db.execute(`update device_leases set node_id = 'node-c', epoch = 4 where device_id = ?`, [devices[0]]);
-		await outbox.failInterrupted(devices[0], 'node-c', 4);
+		await outbox.failInterrupted('node-c', [{ deviceId: devices[0], epoch: 4 }]);
 		const [failed] = await db.execute<{ status: string; error: string }[]>(`select status, error from messages where id = ?`, [left.id]);
 		expect(failed).toEqual({ status: 'failed', error: expect.stringMatching(/^interrupted/) });
 		const [other] = await db.execute<{ status: string }[]>(`select status from messages where recipient = '+15550000031'`);
