@@ -120,35 +120,8 @@ const MessagesService: FleetServiceSchema<Settings, Methods, Locals> = {
 		/** One page of a campaign's recipients, for the report's drill-down. */
 		recipients: {
 			...internal,
-			async handler(ctx: Context<P.RecipientsParams>): Promise<{ items: P.RecipientDto[]; total: number }> {
-				const { campaignId, deviceId, status, limit, offset } = ctx.params;
-				const db = sqlOf(this.broker);
-				const where = `campaign_id = ? and (?::uuid is null or device_id = ?::uuid) and (?::text is null or status = ?::text)`;
-				const args = [campaignId, deviceId ?? null, deviceId ?? null, status ?? null, status ?? null];
-				const [rows, total] = await Promise.all([
-					db.execute<Record<string, unknown>[]>(
-						`select id, device_id, recipient, vars->>'name' as name, status, error, sent_at, delivered_at, read_at, updated_at
-						 from messages where ${where} order by recipient limit ? offset ?`,
-						[...args, limit, offset],
-					),
-					db.execute<{ n: number }[]>(`select count(*)::int as n from messages where ${where}`, args),
-				]);
-				const iso = (v: unknown) => (v ? new Date(v as string).toISOString() : null);
-				return {
-					total: total[0]?.n ?? 0,
-					items: rows.map(r => ({
-						id: r.id as string,
-						deviceId: r.device_id as string,
-						phone: r.recipient as string,
-						name: (r.name as string | null) ?? null,
-						status: r.status as P.RecipientDto['status'],
-						error: (r.error as string | null) ?? null,
-						sentAt: iso(r.sent_at),
-						deliveredAt: iso(r.delivered_at),
-						readAt: iso(r.read_at),
-						updatedAt: iso(r.updated_at)!,
-					})),
-				};
+			handler(ctx: Context<P.RecipientsParams>): Promise<{ items: P.RecipientDto[]; total: number }> {
+				return this.outbox.recipients(ctx.params);
 			},
 		},
 	},

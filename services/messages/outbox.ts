@@ -1,5 +1,6 @@
 import type { SqlConnection } from '../devices/leases.ts';
 import type { MessageSource, MessageStatus } from './message.entity.ts';
+import type { RecipientDto, RecipientsParams } from './messages.params.ts';
 
 /** What every message of one batch shares (a campaign's text, image and delays). */
 export interface MessageBatch {
@@ -250,6 +251,36 @@ export class Outbox {
 			byDevice.set(row.device_id, counters);
 		}
 		return byDevice;
+	}
+
+	/** One page of a campaign's recipients (optionally one device's, one status). */
+	async recipients({ campaignId, deviceId, status, limit, offset }: RecipientsParams): Promise<{ items: RecipientDto[]; total: number }> {
+		const where = `campaign_id = ? and (?::uuid is null or device_id = ?::uuid) and (?::text is null or status = ?::text)`;
+		const args = [campaignId, deviceId ?? null, deviceId ?? null, status ?? null, status ?? null];
+		const [rows, total] = await Promise.all([
+			this.db.execute<Record<string, unknown>[]>(
+				`select id, device_id, recipient, vars->>'name' as name, status, error, sent_at, delivered_at, read_at, updated_at
+				 from messages where ${where} order by recipient limit ? offset ?`,
+				[...args, limit, offset],
+			),
+			this.db.execute<{ n: number }[]>(`select count(*)::int as n from messages where ${where}`, args),
+		]);
+		const iso = (v: unknown) => (v ? new Date(v as string).toISOString() : null);
+		return {
+			total: total[0]?.n ?? 0,
+			items: rows.map(r => ({
+				id: r.id as string,
+				deviceId: r.device_id as string,
+				phone: r.recipient as string,
+				name: (r.name as string | null) ?? null,
+				status: r.status as MessageStatus,
+				error: (r.error as string | null) ?? null,
+				sentAt: iso(r.sent_at),
+				deliveredAt: iso(r.delivered_at),
+				readAt: iso(r.read_at),
+				updatedAt: iso(r.updated_at)!,
+			})),
+		};
 	}
 
 	/** Sends of each device in the last day, newest last, to rebuild its pacing after a move. */
