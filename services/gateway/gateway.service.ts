@@ -234,8 +234,15 @@ const GatewayService: FleetServiceSchema<Settings, Methods, Locals> = {
 			),
 		);
 		this.sockets = new Sockets({
+			refuse: info => {
+				const credential = credentialOf(info);
+				if (!credential) return new HttpError(401, 'UNAUTHENTICATED', 'Sign in first.');
+				// Browsers send cookies with another site's WebSocket too: only our own pages may use them.
+				if (credential.kind === 'session' && !sameOrigin(info)) return new HttpError(403, 'CROSS_ORIGIN', 'Connections from other sites are refused.');
+				return null;
+			},
 			authenticate: info => this.authenticate(info),
-			onError: err => this.logger.error('WebSocket upgrade failed:', err),
+			onError: err => this.logger.error('Checking a WebSocket sign-in failed:', err),
 			maxBackpressure: this.settings.wsMaxBackpressure,
 		});
 		this.app = App();

@@ -1,15 +1,21 @@
 import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t, WebSocket } from 'uws-pack';
 import type { Authentication } from '../users/users.params.ts';
 import { errorReply, readRequest, ResponseState, send, type RequestInfo } from './http.ts';
-import { HttpError, toHttpError } from './errors.ts';
+import type { HttpError } from './errors.ts';
 
 export interface SocketUser {
+	/** Empty until the credential the socket was opened with has been checked. */
 	userId: string;
 	sessionHash?: string;
 	tokenHash?: string;
+	/** The upgrade request, kept until its credential is checked. */
+	request?: RequestInfo;
+	closed?: boolean;
 }
 
 export interface SocketOptions {
+	/** Checked during the upgrade itself: a request that cannot succeed is refused with this error. */
+	refuse(info: RequestInfo): HttpError | null;
 	authenticate(info: RequestInfo): Promise<Authentication | null>;
 	onError(err: unknown): void;
 	/** Bytes a socket may fall behind before it is closed (a client that stopped reading). */
@@ -22,8 +28,11 @@ export const userTopic = (userId: string) => `user/${userId}`;
 export const CLOSE_SESSION_ENDED = 4001;
 
 /**
- * `/ws`: one socket per browser tab, authenticated during the upgrade by the session cookie or a
- * bearer token, subscribed to its user's topic. Pings keep it alive; a socket whose unsent data
+ * `/ws`: one socket per browser tab, opened with the session cookie or a bearer token and
+ * subscribed to its user's topic once that credential checks out (`hello` says so; a bad one
+ * closes it with 4001 before anything is sent). The upgrade itself is synchronous: uWS can close
+ * a socket upgraded later from a corked callback (uNetworking/uWebSockets#1928), and upgrading
+ * outside a cork prints a warning per socket. Pings keep it alive; a socket whose unsent data
  * exceeds `maxBackpressure` is closed rather than buffering without end.
  */
 export class Sockets {
@@ -39,14 +48,7 @@ export class Sockets {
 			maxBackpressure: this.options.maxBackpressure,
 			closeOnBackpressureLimit: true,
 			upgrade: (res, req, context) => this.upgrade(res, req, context),
-			open: ws => {
-				const { userId } = ws.getUserData();
-				ws.subscribe(userTopic(userId));
-				let set = this.byUser.get(userId);
-				if (!set) this.byUser.set(userId, (set = new Set()));
-				set.add(ws);
-				ws.send(JSON.stringify({ type: 'hello', payload: { userId } }));
-			},
+			open: ws => this.admit(ws),
 			message: (ws, message) => {
 				let frame: { type?: unknown };
 				try {
@@ -58,10 +60,11 @@ export class Sockets {
 				if (frame?.type === 'ping') ws.send('{"type":"pong"}');
 			},
 			close: ws => {
-				const { userId } = ws.getUserData();
-				const set = this.byUser.get(userId);
+				const user = ws.getUserData();
+				user.closed = true;
+				const set = this.byUser.get(user.userId);
 				set?.delete(ws);
-				if (set?.size === 0) this.byUser.delete(userId);
+				if (set?.size === 0) this.byUser.delete(user.userId);
 			},
 		});
 	}
@@ -85,24 +88,40 @@ export class Sockets {
 	}
 
 	private upgrade(res: HttpResponse, req: HttpRequest, context: us_socket_context_t): void {
-		const info = readRequest(req, res);
-		const key = req.getHeader('sec-websocket-key');
-		const protocol = req.getHeader('sec-websocket-protocol');
-		const extensions = req.getHeader('sec-websocket-extensions');
-		const state = new ResponseState(res);
+		const request = readRequest(req, res);
+		const refusal = this.options.refuse(request);
+		if (refusal) return send(new ResponseState(res), errorReply(refusal));
+		res.upgrade<SocketUser>(
+			{ userId: '', request },
+			req.getHeader('sec-websocket-key'),
+			req.getHeader('sec-websocket-protocol'),
+			req.getHeader('sec-websocket-extensions'),
+			context,
+		);
+	}
+
+	/** Checks the credential the socket came with, then subscribes it to its user's events. */
+	private admit(ws: WebSocket<SocketUser>): void {
+		const user = ws.getUserData();
+		const request = user.request!;
+		user.request = undefined;
 		this.options
-			.authenticate(info)
+			.authenticate(request)
 			.then(auth => {
-				if (state.aborted) return;
-				if (!auth) return send(state, errorReply(new HttpError(401, 'UNAUTHENTICATED', 'Sign in first.')));
-				state.aborted = true;
-				res.cork(() =>
-					res.upgrade<SocketUser>({ userId: auth.userId, sessionHash: auth.sessionHash, tokenHash: auth.tokenHash }, key, protocol, extensions, context),
-				);
+				if (user.closed) return;
+				if (!auth) return void ws.end(CLOSE_SESSION_ENDED, 'Sign in first.');
+				Object.assign(user, { userId: auth.userId, sessionHash: auth.sessionHash, tokenHash: auth.tokenHash });
+				let set = this.byUser.get(auth.userId);
+				if (!set) this.byUser.set(auth.userId, (set = new Set()));
+				set.add(ws);
+				ws.cork(() => {
+					ws.subscribe(userTopic(auth.userId));
+					ws.send(JSON.stringify({ type: 'hello', payload: { userId: auth.userId } }));
+				});
 			})
 			.catch(err => {
 				this.options.onError(err);
-				send(state, errorReply(toHttpError(err)));
+				if (!user.closed) ws.end(1011, 'Could not check the sign-in; try again.');
 			});
 	}
 }

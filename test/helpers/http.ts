@@ -69,6 +69,8 @@ export class LiveSocket {
 	readonly frames: Frame[] = [];
 	private waiters: { match: (f: Frame) => boolean; resolve: (f: Frame) => void }[] = [];
 	closed?: { code: number; reason: string };
+	/** What broke the connection, when the client gave up on it (an invalid frame, a reset). */
+	failure?: Error;
 
 	private constructor(readonly ws: WebSocket) {
 		ws.on('message', data => {
@@ -79,13 +81,20 @@ export class LiveSocket {
 		ws.on('close', (code, reason) => {
 			this.closed = { code, reason: String(reason) };
 		});
+		ws.on('error', err => {
+			this.failure = err;
+		});
 	}
 
-	static open(baseUrl: string, headers: Record<string, string> = {}): Promise<LiveSocket> {
+	/** Resolves once the server said `hello` (the socket receives its user's events from then on); `admitted: false` resolves on the upgrade alone. */
+	static open(baseUrl: string, headers: Record<string, string> = {}, { admitted = true } = {}): Promise<LiveSocket> {
 		const ws = new WebSocket(baseUrl.replace(/^http/, 'ws') + '/ws', { headers });
 		const socket = new LiveSocket(ws);
 		return new Promise((resolve, reject) => {
-			ws.once('open', () => resolve(socket));
+			ws.once('open', () => {
+				if (!admitted) return resolve(socket);
+				socket.next(f => f.type === 'hello').then(() => resolve(socket), reject);
+			});
 			ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode })));
 			ws.once('error', reject);
 		});
@@ -95,7 +104,10 @@ export class LiveSocket {
 		const seen = this.frames.find(match);
 		if (seen) return Promise.resolve(seen);
 		return new Promise((resolve, reject) => {
-			const timer = setTimeout(() => reject(new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames)}`)), timeoutMs);
+			const timer = setTimeout(() => {
+				const state = this.closed ? `closed ${this.closed.code} ${this.closed.reason}${this.failure ? ` (${this.failure.message})` : ''}` : `open (readyState ${this.ws.readyState})`;
+				reject(new Error(`no matching frame within ${timeoutMs} ms; socket ${state}; got ${JSON.stringify(this.frames)}`));
+			}, timeoutMs);
 			this.waiters.push({ match, resolve: f => (clearTimeout(timer), resolve(f)) });
 		});
 	}

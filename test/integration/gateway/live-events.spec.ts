@@ -50,10 +50,19 @@ describe('events reach only their user’s open tabs over /ws', () => {
 		socket.close();
 	});
 
-	it('refuses an upgrade without a session or with a bad token (401)', async () => {
+	it('refuses an upgrade without a credential (401) or with a cookie from another site (403)', async () => {
 		await expect(LiveSocket.open(node.url)).rejects.toMatchObject({ status: 401 });
-		await expect(LiveSocket.open(node.url, { authorization: 'Bearer fc_nope' })).rejects.toMatchObject({ status: 401 });
-		await expect(LiveSocket.open(node.url, { cookie: 'fc_session=forged' })).rejects.toMatchObject({ status: 401 });
+		const owner = new Client(node.url);
+		await owner.register();
+		await expect(LiveSocket.open(node.url, { cookie: owner.cookie!, origin: 'https://evil.example' })).rejects.toMatchObject({ status: 403 });
+	});
+
+	it('closes a socket opened with a bad token or a forged cookie (4001) before it sends anything', async () => {
+		for (const headers of [{ authorization: 'Bearer fc_nope' }, { cookie: 'fc_session=forged' }] as Record<string, string>[]) {
+			const socket = await LiveSocket.open(node.url, headers, { admitted: false });
+			expect(await socket.waitClosed()).toMatchObject({ code: 4001, reason: 'Sign in first.' });
+			expect(socket.frames).toEqual([]);
+		}
 	});
 
 	it('answers pings, and closes a socket that sends garbage', async () => {

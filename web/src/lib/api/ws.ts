@@ -33,6 +33,10 @@ const RETRY_MAX_MS = 10_000;
 const eventHandlers = new Map<string, Set<Listener<never>>>();
 const stateListeners = new Set<Listener<ConnectionState>>();
 const reconnectListeners = new Set<() => void>();
+const signedOutListeners = new Set<() => void>();
+
+/** The server closes a socket with this code when its sign-in is not (or no longer) valid. */
+const CLOSE_SIGNED_OUT = 4001;
 
 function socketUrl(): string {
 	const protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -81,16 +85,25 @@ class LiveSocket {
 		this.#setState('connecting');
 		const socket = new WebSocket(socketUrl());
 		this.#socket = socket;
-		socket.onopen = () => {
-			this.#attempt = 0;
-			this.#setState('live');
-			this.#startHeartbeat();
-			// Events sent while we were away are lost: the state modules re-fetch what they show.
-			if (this.#connectedBefore) for (const listener of reconnectListeners) listener();
-			this.#connectedBefore = true;
-		};
 		socket.onmessage = (message) => this.#receive(message.data);
-		socket.onclose = () => this.#lost();
+		socket.onclose = (event) => (event.code === CLOSE_SIGNED_OUT ? this.#signedOut() : this.#lost());
+	}
+
+	/** `hello`: the server checked the sign-in and sends this user's events from now on. */
+	#admitted(): void {
+		this.#attempt = 0;
+		this.#setState('live');
+		this.#startHeartbeat();
+		// Events sent while we were away are lost: the state modules re-fetch what they show.
+		if (this.#connectedBefore) for (const listener of reconnectListeners) listener();
+		this.#connectedBefore = true;
+	}
+
+	/** The session ended (signed out elsewhere, expired): retrying cannot help, the page must sign in again. */
+	#signedOut(): void {
+		this.#drop();
+		this.#setState('offline');
+		for (const listener of signedOutListeners) listener();
 	}
 
 	#receive(data: unknown): void {
@@ -101,6 +114,7 @@ class LiveSocket {
 		} catch {
 			return;
 		}
+		if (frame.type === 'hello') this.#admitted();
 		if (frame.type === 'pong') {
 			clearTimeout(this.#pongTimer);
 			this.#pongTimer = undefined;
@@ -174,4 +188,10 @@ export function onConnectionState(listener: Listener<ConnectionState>): () => vo
 export function onReconnect(listener: () => void): () => void {
 	reconnectListeners.add(listener);
 	return () => reconnectListeners.delete(listener);
+}
+
+/** Called when the server closed the socket because the sign-in ended. */
+export function onSignedOut(listener: () => void): () => void {
+	signedOutListeners.add(listener);
+	return () => signedOutListeners.delete(listener);
 }

@@ -1,6 +1,6 @@
 import { ApiError } from '../api/http.ts';
 import { fetchMe, logIn, logOut, register, updateSettings, type User } from '../api/users.ts';
-import { onReconnect, subscribe } from '../api/ws.ts';
+import { onReconnect, onSignedOut, subscribe } from '../api/ws.ts';
 
 class Session {
 	user = $state<User | null>(null);
@@ -69,4 +69,9 @@ subscribe('user.settings-changed', ({ userId, timeZone, country, name }) => {
 
 onReconnect(() => {
 	session.refresh().catch((error: unknown) => console.error('Could not resynchronise the session', error));
+});
+
+// A 401 on the next read shows the sign-in page.
+onSignedOut(() => {
+	session.refresh().catch((error: unknown) => console.error('Could not re-read the session', error));
 });
