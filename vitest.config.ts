@@ -6,6 +6,8 @@ export default defineConfig({
 		exclude: ['test/whatsapp-double/fixtures/**', 'node_modules/**'],
 		testTimeout: 30_000,
 		hookTimeout: 60_000,
+		// A condition polled in a browser test may take seconds on a busy 2-core machine.
+		expect: { poll: { timeout: 10_000 } },
 		// Two cores: files run two at a time; each integration file brings up its own database.
 		maxWorkers: 2,
 		pool: 'forks',
