@@ -58,7 +58,7 @@ export class CampaignClock {
 		const rows = await this.db.execute<Record<string, unknown>[]>(
 			`update campaigns set firing_node = ?, firing_beat_at = now(), updated_at = now()
 			 where id in (select id from campaigns where status = 'running' and not firing_done
-			   and firing_beat_at < now() - ? * interval '1 millisecond' limit ? for update skip locked)
+			   and firing_beat_at < now() - ?::float8 * interval '1 millisecond' limit ? for update skip locked)
 			 ${RETURNING}`,
 			[this.nodeId, staleMs, limit],
 		);

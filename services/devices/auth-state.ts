@@ -100,7 +100,7 @@ export class AuthStateStore {
 				where k.device_id = ? and k.type = r.type and k.key_id = r.id and exists (select 1 from lease)
 			), written as (
 				insert into device_auth_keys (device_id, type, key_id, value)
-				select ?, r.type, r.id, r.value from jsonb_to_recordset(?::jsonb) as r(type text, id text, value jsonb)
+				select ?::uuid, r.type, r.id, r.value from jsonb_to_recordset(?::jsonb) as r(type text, id text, value jsonb)
 				where exists (select 1 from lease)
 				on conflict (device_id, type, key_id) do update set value = excluded.value
 			)

@@ -34,7 +34,7 @@ export class Leases {
 		if (deviceIds.length === 0) return new Map();
 		const rows = await this.db.execute<{ device_id: string; epoch: string | number }[]>(
 			`insert into device_leases (device_id, node_id, epoch, expires_at)
-			 select d.id, ?, 1, now() + ? * interval '1 millisecond'
+			 select d.id, ?::text, 1, now() + ?::float8 * interval '1 millisecond'
 			 from devices d where d.id in (select jsonb_array_elements_text(?::jsonb)::uuid)
 			 on conflict (device_id) do update
 			   set node_id = excluded.node_id, epoch = device_leases.epoch + 1, expires_at = excluded.expires_at
@@ -48,7 +48,7 @@ export class Leases {
 	/** Extends every lease this node holds; returns them with their epochs. */
 	async renew(): Promise<Map<string, number>> {
 		const rows = await this.db.execute<{ device_id: string; epoch: string | number }[]>(
-			`update device_leases set expires_at = now() + ? * interval '1 millisecond' where node_id = ? returning device_id, epoch`,
+			`update device_leases set expires_at = now() + ?::float8 * interval '1 millisecond' where node_id = ? returning device_id, epoch`,
 			[this.ttlMs, this.nodeId],
 		);
 		return new Map(rows.map(r => [r.device_id, Number(r.epoch)]));
@@ -65,7 +65,7 @@ export class Leases {
 	/** Devices in a held status whose lease is missing or expired. */
 	async unheld(graceMs: number): Promise<Unheld[]> {
 		const rows = await this.db.execute<{ id: string; status: DeviceStatus; abandoned: boolean }[]>(
-			`select d.id, d.status, coalesce(l.expires_at < now() - ? * interval '1 millisecond', true) as abandoned
+			`select d.id, d.status, coalesce(l.expires_at < now() - ?::float8 * interval '1 millisecond', true) as abandoned
 			 from devices d left join device_leases l on l.device_id = d.id
 			 where d.status in (${heldStatuses}) and (l.device_id is null or l.expires_at < now())`,
 			[graceMs],
@@ -84,7 +84,7 @@ export class Leases {
 	/** Nodes that ran placement within the lease TTL: a node that stopped (or stalled) longer is no candidate. */
 	async aliveNodes(): Promise<Set<string>> {
 		const rows = await this.db.execute<{ node_id: string }[]>(
-			`select node_id from fleet_nodes where seen_at > now() - ? * interval '1 millisecond'`,
+			`select node_id from fleet_nodes where seen_at > now() - ?::float8 * interval '1 millisecond'`,
 			[this.ttlMs],
 		);
 		return new Set(rows.map(r => r.node_id));

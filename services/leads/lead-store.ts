@@ -115,7 +115,7 @@ export class LeadStore {
 	upsert(userId: string, rows: LeadValues[]): Promise<{ id: string; device_id: string; phone: string; created: boolean }[]> {
 		return this.db.execute(
 			`insert into leads (id, user_id, device_id, phone, name, niches, target_status, triggers, notes, created_at, updated_at)
-			 select gen_random_uuid(), ?, r.device, r.phone, r.name, r.niches, r."targetStatus", r.triggers, r.notes, now(), now()
+			 select gen_random_uuid(), ?::uuid, r.device, r.phone, r.name, r.niches, r."targetStatus", r.triggers, r.notes, now(), now()
 			 from jsonb_to_recordset(?::jsonb) as ${BATCH_RECORD}
 			 on conflict (device_id, phone) do update set
 			   name = excluded.name, niches = excluded.niches, target_status = excluded.target_status,

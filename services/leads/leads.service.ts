@@ -4,7 +4,7 @@ import { Errors, type Context } from 'moleculer';
 import type { DownloadMeta, FleetServiceSchema } from '../../mixins/service-schema.ts';
 import { userOf, type CallerMeta } from '../../mixins/auth.middleware.ts';
 import { readEnv } from '../../mixins/env.ts';
-import { databaseOf, emOf } from '../../mixins/orm.middleware.ts';
+import { emOf, sqlOf } from '../../mixins/orm.middleware.ts';
 import { createRateLimiter, type RateLimiter } from '../../mixins/rate-limit.ts';
 import { acquireRedis, releaseRedis } from '../../mixins/redis.ts';
 import type { DeviceDto } from '../devices/devices.params.ts';
@@ -333,8 +333,7 @@ const LeadsService: FleetServiceSchema<Settings, Methods, Locals> = {
 	},
 
 	started() {
-		const connection = databaseOf(this.broker).orm.em.getConnection();
-		this.store = new LeadStore({ execute: (sql, params) => connection.execute(sql, params as unknown[], 'all') as never });
+		this.store = new LeadStore(sqlOf(this.broker));
 	},
 
 	async stopped() {

@@ -76,8 +76,8 @@ export class Outbox {
 				`with inserted as (
 				   insert into messages (id, user_id, device_id, source, campaign_id, lead_id, recipient, body, vars, greeting, media_id, image_url,
 				     wa_message_id, status, not_before, expires_at, min_delay_seconds, max_delay_seconds, created_at, updated_at)
-				   select gen_random_uuid(), ?, r.device_id, ?, ?, r.lead_id, r.recipient, ?, r.vars, ?, ?, ?,
-				     '3EB0' || upper(substr(replace(gen_random_uuid()::text, '-', ''), 1, 18)), 'pending', ?, ?, ?, ?, now(), now()
+				   select gen_random_uuid(), ?::uuid, r.device_id, ?::text, ?::uuid, r.lead_id, r.recipient, ?::text, r.vars, ?::text, ?::uuid, ?::text,
+				     '3EB0' || upper(substr(replace(gen_random_uuid()::text, '-', ''), 1, 18)), 'pending', ?::timestamptz, ?::timestamptz, ?::int, ?::int, now(), now()
 				   from jsonb_to_recordset(?::jsonb) as r(device_id uuid, lead_id uuid, recipient text, vars jsonb)
 				   on conflict do nothing
 				   returning device_id)
