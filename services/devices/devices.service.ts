@@ -4,7 +4,7 @@ import { userOf } from '../../mixins/auth.middleware.ts';
 import { readEnv } from '../../mixins/env.ts';
 import { databaseOf, emOf, sqlOf } from '../../mixins/orm.middleware.ts';
 import { acquireRedis, releaseRedis } from '../../mixins/redis.ts';
-import { hasSession } from './auth-state.ts';
+import { hasSession, type AuthStateStore } from './auth-state.ts';
 import { BaileysDriver, type WhatsAppServer } from './baileys-driver.ts';
 import { LocalConnectLimiter, RedisConnectLimiter, type ConnectLimiter } from './connect-limiter.ts';
 import { applyPacing, quietMinutes, toDeviceDto } from './device-dto.ts';
@@ -14,7 +14,7 @@ import { DEFAULT_DISPATCH_OPTIONS, Dispatcher, type DevicePacing } from './dispa
 import type { ClaimedMessage, Receipt as OutboxReceipt, SendResult } from '../messages/outbox.ts';
 import * as ME from '../messages/messages.events.ts';
 import { renderMessage } from '../messages/render.ts';
-import type { OutgoingMessage } from './whatsapp-driver.ts';
+import type { OutgoingMessage, WhatsAppDriver } from './whatsapp-driver.ts';
 import { Device, type DeviceStatus } from './device.entity.ts';
 import { preferredNode, type SqlConnection } from './leases.ts';
 import * as E from './devices.events.ts';
@@ -50,6 +50,8 @@ interface Methods {
 	findServer(): Promise<WhatsAppServer | undefined>;
 	devicePacing(deviceIds: string[]): Promise<Map<string, DevicePacing>>;
 	prepare(message: ClaimedMessage, timeZone: string): Promise<OutgoingMessage>;
+	/** The WhatsApp connection of one device: Baileys, pointed at WhatsApp or at a double. */
+	createDriver(store: AuthStateStore): WhatsAppDriver;
 }
 
 interface Locals {
@@ -61,6 +63,7 @@ interface Locals {
 	redisUrl?: string;
 	owners: Map<string, string>;
 	metricsTimer?: NodeJS.Timeout;
+	server?: WhatsAppServer;
 }
 
 interface CommandParams {
@@ -393,6 +396,10 @@ const DevicesService: FleetServiceSchema<DevicesSettings, Methods, Locals> = {
 			return outgoing;
 		},
 
+		createDriver(store) {
+			return new BaileysDriver(store, this.server, err => this.logger.error(`Device ${store.deviceId}: its session could not be saved: ${err.message}`));
+		},
+
 		liveNodes() {
 			const registry = this.broker.registry as unknown as { getServiceList(o: object): { name: string; nodeID: string }[] };
 			const services = registry.getServiceList({ onlyAvailable: true, skipInternal: true });
@@ -439,13 +446,13 @@ const DevicesService: FleetServiceSchema<DevicesSettings, Methods, Locals> = {
 
 	async started() {
 		this.db = sqlOf(this.broker);
-		const server = await this.findServer();
+		this.server = await this.findServer();
 		const settings = this.settings;
 		this.host = new DeviceHost(
 			{
 				db: this.db,
 				limiter: this.limiter,
-				createDriver: store => new BaileysDriver(store, server, err => this.logger.error(`Device ${store.deviceId}: its session could not be saved: ${err.message}`)),
+				createDriver: store => this.createDriver(store),
 				liveNodes: () => this.liveNodes(),
 				logger: this.logger,
 				events: {
