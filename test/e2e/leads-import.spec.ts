@@ -158,6 +158,30 @@ describe.runIf(browserTestsEnabled())('a user imports leads from a CSV file and 
 		expect((await page.request.patch(`${node.url}/api/leads/${siti.id}`, { data: { optedOut: true } })).status()).toBe(200);
 		await expect.poll(() => rowOf('Siti Again').getByTestId('opted-out').count()).toBe(1);
 	});
+
+	it('shows the webhook address once, takes a lead posted to it live, and turns the webhook off', async () => {
+		const panel = page.getByRole('region', { name: 'Lead webhook' });
+		await expect.poll(() => panel.getByTestId('webhook-status').textContent()).toBe('No webhook key yet.');
+		await panel.getByRole('button', { name: 'Create key' }).click();
+		const address = (await panel.getByTestId('webhook-url').textContent())!;
+		expect(address).toMatch(new RegExp(`^${node.url}/api/webhooks/leads/fcl_[\\w-]{20,}$`));
+		expect(await panel.getByTestId('webhook-status').textContent()).toContain('A key is active since');
+
+		// Another system, with no session: the lead arrives in the open list by itself.
+		const posted = await fetch(address, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ device: 'Sales JB', phone: '0198887777', name: 'Web Form', niches: 'Solar;Roofs' }) });
+		expect(posted.status).toBe(200);
+		const row = rowOf('Web Form');
+		await expect.poll(() => row.count()).toBe(1);
+		expect(await row.getByRole('list', { name: 'Niches', exact: true }).getByRole('listitem').allTextContents()).toEqual(['Solar', 'Roofs']);
+
+		await panel.getByRole('button', { name: 'I have saved it' }).click();
+		expect(await panel.getByTestId('webhook-url').count()).toBe(0);
+		page.once('dialog', (dialog) => void dialog.accept());
+		await panel.getByRole('button', { name: 'Delete key' }).click();
+		await expect.poll(() => panel.getByTestId('webhook-status').textContent()).toBe('No webhook key yet.');
+		const refused = await fetch(address, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ device: 'Sales JB', phone: '0198887777' }) });
+		expect(refused.status).toBe(404);
+	});
 });
 
 /** Clicks Export and answers the downloaded file's text. */
