@@ -56,6 +56,13 @@ describe.runIf(browserTestsEnabled())('a user imports leads from a CSV file and 
 		await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Leads' }).click();
 		await expect.poll(() => page.getByText('No leads yet').count()).toBe(1);
 
+		// The sample file is written in the page, for the user's first device.
+		const [sample] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download a sample file' }).click()]);
+		expect(sample.suggestedFilename()).toBe('fleetcast-leads-sample.csv');
+		const sampleText = fs.readFileSync(await sample.path(), 'utf8');
+		expect(sampleText.split('\r\n')[0]).toBe('name,phone,niche,target_status,triggers,device,notes');
+		expect(sampleText).toContain('Property;Loans,prospect,welcome,Sales KL,');
+
 		// The server's answer is held back until the bar is full: only the progress events can have filled it.
 		let release!: () => void;
 		const released = new Promise<void>((resolve) => (release = resolve));

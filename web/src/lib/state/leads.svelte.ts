@@ -39,9 +39,10 @@ class Leads {
 		await this.load();
 	}
 
-	/** Forgets the page, so another user never sees it. */
+	/** Forgets the page and any import report, so another user never sees them. */
 	stop(): void {
 		this.#open = false;
+		leadImport.clear();
 		this.#read += 1;
 		this.items = [];
 		this.total = 0;
