@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asSchema } from '../../mixins/service-schema.ts';
 import DemoService from '../../services/demo/demo.service.ts';
-import { browserTestsEnabled, openBrowser, registerThroughForm } from '../helpers/browser.ts';
+import { browserTestsEnabled, openBrowser, registerThroughForm, SOON } from '../helpers/browser.ts';
 import { CAMPAIGN_NODE_SERVICES, FAST_CAMPAIGN_SETTINGS, NO_PACING } from '../helpers/campaigns.ts';
 import { pgliteDatabase, type TestDatabase } from '../helpers/databases.ts';
 import { startNode, type TestNode } from '../helpers/node.ts';
@@ -48,18 +48,18 @@ describe.runIf(browserTestsEnabled())('in demo mode a user adds the demo contact
 		const { phone } = await (await page.request.get(`${node.url}/api/devices/${device.id}`)).json();
 
 		const nav = page.getByRole('navigation', { name: 'Main' });
-		await expect.poll(() => nav.getByRole('link', { name: 'Demo contacts' }).count()).toBe(1);
+		await expect.poll(() => nav.getByRole('link', { name: 'Demo contacts' }).count(), SOON).toBe(1);
 		await nav.getByRole('link', { name: 'Leads' }).click();
 		await page.getByRole('button', { name: 'Add demo contacts as leads' }).click();
 		const report = page.getByTestId('import-report');
-		await expect.poll(() => report.getByTestId('import-created').textContent()).toBe('5');
+		await expect.poll(() => report.getByTestId('import-created').textContent(), SOON).toBe('5');
 		expect(await report.getByTestId('import-rejected').textContent()).toBe('0');
-		await expect.poll(() => page.getByTestId('lead-row').count()).toBe(5);
+		await expect.poll(() => page.getByTestId('lead-row').count(), SOON).toBe(5);
 		expect(await page.getByTestId('lead-row').filter({ hasText: 'Aisha Rahman' }).textContent()).toContain('Demo KL');
 
 		await nav.getByRole('link', { name: 'Demo contacts' }).click();
 		const aisha = page.getByTestId('demo-contact').filter({ hasText: 'Aisha Rahman' });
-		await expect.poll(() => aisha.textContent()).toContain('Nothing received yet.');
+		await expect.poll(() => aisha.textContent(), SOON).toContain('Nothing received yet.');
 
 		const campaign = await api('post', '/api/campaigns', {
 			title: 'Demo hello',

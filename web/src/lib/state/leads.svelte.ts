@@ -55,28 +55,28 @@ class Leads {
 
 	setFilters(filters: LeadFilters): void {
 		this.filters = filters;
-		this.page = 1;
-		void this.load();
+		void this.load(1);
 	}
 
 	goTo(page: number): void {
-		this.page = Math.min(Math.max(1, page), this.pages);
-		void this.load();
+		void this.load(Math.min(Math.max(1, page), this.pages));
 	}
 
-	async load(): Promise<void> {
+	/** Reads a page; `page` and `items` change together when it arrives, so the pager never runs ahead of the rows. */
+	async load(page = this.page): Promise<void> {
 		const read = ++this.#read;
 		this.loading = true;
 		this.loadError = null;
 		this.#stale = false;
 		try {
-			const { items, total } = await listLeads($state.snapshot(this.filters), this.page, PAGE_SIZE);
+			const { items, total } = await listLeads($state.snapshot(this.filters), page, PAGE_SIZE);
 			if (!this.#open || read !== this.#read) return;
 			this.items = items;
 			this.total = total;
+			this.page = page;
 			this.loaded = true;
 			// The last lead of the last page went elsewhere: show the page that is now last.
-			if (items.length === 0 && this.page > this.pages) this.goTo(this.pages);
+			if (items.length === 0 && page > this.pages) void this.load(this.pages);
 		} catch (error) {
 			if (read === this.#read) this.loadError = error;
 		} finally {
