@@ -190,6 +190,29 @@ describe.runIf(browserTestsEnabled())('a user imports leads from a CSV file and 
 		expect(refused.status).toBe(404);
 	});
 
+	it('reads the list again when the live connection comes back, so a lead created while it was down shows', async () => {
+		const leadEvents: string[] = [];
+		page.on('websocket', (socket) => socket.on('framereceived', ({ payload }) => void (String(payload).includes('"lead.created"') && leadEvents.push(String(payload)))));
+		const { id: userId } = await (await page.request.get(`${node.url}/api/me`)).json();
+		const gateway = node.broker.getLocalService('gateway') as unknown as { sockets: { closeWhere(userId: string, match: () => boolean): void } };
+
+		// Offline, the page cannot connect again; the server drops the socket it had.
+		await browser.context.setOffline(true);
+		gateway.sockets.closeWhere(userId, () => true);
+		await expect.poll(() => page.getByTestId('connection-state').getAttribute('data-state'), SOON).not.toBe('live');
+		const created = await node.broker.call('leads.create', { deviceId: devices['Sales KL'], phone: '+60 12-666 5555', name: 'While Away' }, { meta: { user: { id: userId } } });
+		expect(created).toMatchObject({ name: 'While Away' });
+
+		await browser.context.setOffline(false);
+		await expect.poll(() => page.getByTestId('connection-state').getAttribute('data-state'), SOON).toBe('live');
+		await expect.poll(() => rowOf('While Away').count(), SOON).toBe(1);
+		// It came from reading the list again: its event was sent while no socket was there to hear it.
+		expect(leadEvents.filter((frame) => frame.includes('While Away'))).toEqual([]);
+		// The new socket does hear what happens next.
+		expect((await page.request.post(`${node.url}/api/leads`, { data: { deviceId: devices['Sales KL'], phone: '+60 12-666 4444', name: 'After Return' } })).status()).toBe(201);
+		await expect.poll(() => leadEvents.some((frame) => frame.includes('After Return')), SOON).toBe(true);
+	});
+
 	it('pages through more leads than fit on one page, with the total', async () => {
 		const csv = ['name,phone,device', ...Array.from({ length: 60 }, (_, i) => `Bulk ${i + 1},+60 12-500 ${String(i + 1).padStart(4, '0')},Sales KL`)].join('\n');
 		await page.getByLabel('CSV file', { exact: true }).setInputFiles({ name: 'bulk.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
