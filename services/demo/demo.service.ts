@@ -4,6 +4,7 @@ import type { FleetServiceSchema } from '../../mixins/service-schema.ts';
 import { readEnv } from '../../mixins/env.ts';
 import { WhatsAppDouble } from '../../test/whatsapp-double/index.ts';
 import type { PairingDto } from '../devices/devices.params.ts';
+import type { DemoContactDto, DemoContactMessageDto } from './demo.params.ts';
 
 /**
  * Demo mode (`npm run demo`): Fleetcast runs against the WhatsApp double in this process, with
@@ -47,7 +48,7 @@ const DemoService: FleetServiceSchema<DemoSettings, Record<string, never>, Local
 		/** The demo contacts, to import as leads. */
 		contacts: {
 			rest: 'GET /demo/contacts',
-			handler() {
+			handler(): DemoContactDto[] {
 				return this.double.contacts().map(c => ({ name: c.name, phone: `+${c.phone}` }));
 			},
 		},
@@ -56,7 +57,7 @@ const DemoService: FleetServiceSchema<DemoSettings, Record<string, never>, Local
 		contactMessages: {
 			rest: 'GET /demo/contacts/:phone/messages',
 			params: { $$strict: true, phone: { type: 'string', max: 20 } },
-			async handler(ctx: Context<{ phone: string }>) {
+			async handler(ctx: Context<{ phone: string }>): Promise<DemoContactMessageDto[]> {
 				const contact = this.double.contact(ctx.params.phone.replace(/\D/g, ''));
 				if (!contact) throw new Errors.MoleculerClientError('No such demo contact.', 404, 'NOT_FOUND');
 				const devices = await ctx.call<{ phone: string | null }[]>('devices.list');

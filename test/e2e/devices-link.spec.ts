@@ -2,7 +2,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asSchema } from '../../mixins/service-schema.ts';
 import DemoService from '../../services/demo/demo.service.ts';
-import { browserTestsEnabled, openBrowser } from '../helpers/browser.ts';
+import { browserTestsEnabled, openBrowser, registerThroughForm } from '../helpers/browser.ts';
 import { pgliteDatabase, type TestDatabase } from '../helpers/databases.ts';
 import { DEVICE_NODE_SERVICES } from '../helpers/devices.ts';
 import { startNode, type TestNode } from '../helpers/node.ts';
@@ -29,12 +29,7 @@ describe.runIf(browserTestsEnabled())('a user adds a device and links it with th
 
 	it('register → Devices → add → Pair → QR shows → demo phone scans it → the card turns online', async () => {
 		const page = await browser.context.newPage();
-		await page.goto(`${node.url}/register`);
-		await page.getByLabel('Name').fill('Nadia');
-		await page.getByLabel('Email').fill('nadia@example.com');
-		await page.getByLabel('Password').fill('a long enough password');
-		await page.getByRole('button', { name: 'Create account' }).click();
-		await expect.poll(() => page.getByTestId('connection-state').getAttribute('data-state')).toBe('live');
+		await registerThroughForm(page, node.url, { name: 'Nadia', email: 'nadia@example.com' });
 
 		await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Devices' }).click();
 		await page.getByTestId('add-device-name').fill('Sales KL 1');

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserTestsEnabled, openBrowser } from '../helpers/browser.ts';
+import { browserTestsEnabled, openBrowser, registerThroughForm } from '../helpers/browser.ts';
 import { pgliteDatabase, type TestDatabase } from '../helpers/databases.ts';
 import { startNode, type TestNode } from '../helpers/node.ts';
 
@@ -22,11 +22,7 @@ describe.runIf(browserTestsEnabled())('a user signs up, changes the time zone an
 	it('register → login → change time zone → second page updates live → logout', async () => {
 		const { context } = browser;
 		const page = await context.newPage();
-		await page.goto(`${node.url}/register`);
-		await page.getByLabel('Name').fill('Nadia');
-		await page.getByLabel('Email').fill('nadia@example.com');
-		await page.getByLabel('Password').fill('a long enough password');
-		await page.getByRole('button', { name: 'Create account' }).click();
+		await registerThroughForm(page, node.url, { name: 'Nadia', email: 'nadia@example.com' });
 		await expect.poll(() => page.getByTestId('user-name').textContent()).toContain('Nadia');
 
 		// Sign out and back in, through the login form.
@@ -58,12 +54,7 @@ describe.runIf(browserTestsEnabled())('a user signs up, changes the time zone an
 		const phone = await openBrowser({ width: 375, height: 740 });
 		try {
 			const page = await phone.context.newPage();
-			await page.goto(`${node.url}/register`);
-			await page.getByLabel('Name').fill('Pat');
-			await page.getByLabel('Email').fill('pat@example.com');
-			await page.getByLabel('Password').fill('a long enough password');
-			await page.getByRole('button', { name: 'Create account' }).click();
-			await expect.poll(() => page.getByTestId('connection-state').getAttribute('data-state')).toBe('live');
+			await registerThroughForm(page, node.url, { name: 'Pat', email: 'pat@example.com' });
 			const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 			expect(overflow).toBeLessThanOrEqual(0);
 		} finally {

@@ -1,6 +1,9 @@
 import fs from 'node:fs';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { tempDir } from './databases.ts';
+
+/** `expect.poll` options for what the page shows after a round trip through the node, on a busy two-core machine. */
+export const SOON = { timeout: 10_000 };
 
 /** Debian's chromium; `.ci/run` installs it when missing. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -26,4 +29,14 @@ export async function openBrowser(viewport = { width: 1280, height: 800 }): Prom
 			fs.rmSync(profile, { recursive: true, force: true });
 		},
 	};
+}
+
+/** Signs up through the registration form, as a person would, and waits until the page's live connection is up. */
+export async function registerThroughForm(page: Page, baseUrl: string, user: { name: string; email: string }): Promise<void> {
+	await page.goto(`${baseUrl}/register`);
+	await page.getByLabel('Name').fill(user.name);
+	await page.getByLabel('Email').fill(user.email);
+	await page.getByLabel('Password').fill('a long enough password');
+	await page.getByRole('button', { name: 'Create account' }).click();
+	await page.locator('[data-testid="connection-state"][data-state="live"]').waitFor();
 }

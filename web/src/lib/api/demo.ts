@@ -1,4 +1,7 @@
+import type { DemoContactDto, DemoContactMessageDto } from '../../../../services/demo/demo.params.ts';
 import { ApiError, http } from './http.ts';
+
+export type { DemoContactDto, DemoContactMessageDto };
 
 /** Whether this server runs in demo mode (it answers 404 to /api/demo otherwise). */
 export async function fetchDemoMode(): Promise<boolean> {
@@ -13,3 +16,9 @@ export async function fetchDemoMode(): Promise<boolean> {
 
 /** A demo phone scans the device's current QR; the device's progress then arrives as events. */
 export const linkDemoPhone = (deviceId: string) => http.post<void>(`/api/demo/devices/${encodeURIComponent(deviceId)}/link`);
+
+export const listDemoContacts = () => http.get<DemoContactDto[]>('/api/demo/contacts');
+
+/** What the contact received from the signed-in user's numbers. */
+export const listDemoContactMessages = (phone: string) =>
+	http.get<DemoContactMessageDto[]>(`/api/demo/contacts/${encodeURIComponent(phone)}/messages`);

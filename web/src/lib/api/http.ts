@@ -25,14 +25,24 @@ export class ApiError extends Error {
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
-async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
+/** A body sent as it is (a file), with its own content type, instead of as JSON. */
+interface RawBody {
+	data: Blob | string;
+	type: string;
+}
+
+async function request<T>(method: Method, path: string, body?: unknown, raw?: RawBody): Promise<T> {
 	let response: Response;
 	try {
 		response = await fetch(path, {
 			method,
 			credentials: 'same-origin',
-			headers: body === undefined ? { Accept: 'application/json' } : { Accept: 'application/json', 'Content-Type': 'application/json' },
-			body: body === undefined ? undefined : JSON.stringify(body),
+			headers: raw
+				? { Accept: 'application/json', 'Content-Type': raw.type }
+				: body === undefined
+					? { Accept: 'application/json' }
+					: { Accept: 'application/json', 'Content-Type': 'application/json' },
+			body: raw ? raw.data : body === undefined ? undefined : JSON.stringify(body),
 		});
 	} catch {
 		throw new ApiError(0, 'network_error', 'Cannot reach the server. Check your connection and try again.');
@@ -58,6 +68,8 @@ export const http = {
 	post: <T>(path: string, body?: unknown) => request<T>('POST', path, body),
 	patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, body),
 	delete: <T = void>(path: string) => request<T>('DELETE', path),
+	/** POSTs a file as the whole body, e.g. a CSV as `text/csv`. */
+	upload: <T>(path: string, data: Blob | string, type: string) => request<T>('POST', path, undefined, { data, type }),
 };
 
 /** The message for one input from any thrown value. */

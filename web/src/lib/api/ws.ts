@@ -7,6 +7,7 @@ import type {
 	DeviceStatusChanged,
 	DeviceUpdated,
 } from '../../../../services/devices/devices.events.ts';
+import type { LeadCreated, LeadDeleted, LeadImported, LeadImportProgress, LeadUpdated } from '../../../../services/leads/leads.events.ts';
 
 export type ConnectionState = 'connecting' | 'live' | 'offline';
 
@@ -20,6 +21,11 @@ export interface ServerEvents {
 	'device.qr': DeviceQr;
 	'device.pairing-code': DevicePairingCode;
 	'device.linked': DeviceLinked;
+	'lead.created': LeadCreated;
+	'lead.updated': LeadUpdated;
+	'lead.deleted': LeadDeleted;
+	'lead.import-progress': LeadImportProgress;
+	'lead.imported': LeadImported;
 }
 
 type EventType = keyof ServerEvents;

@@ -1,8 +1,20 @@
-import { fetchDemoMode, linkDemoPhone } from '../api/demo.ts';
+import {
+	fetchDemoMode,
+	linkDemoPhone,
+	listDemoContactMessages,
+	listDemoContacts,
+	type DemoContactDto,
+	type DemoContactMessageDto,
+} from '../api/demo.ts';
+
+// The WhatsApp double sends no events for what its contacts receive, so the page asks again this often.
+const POLL_EVERY_MS = 2_000;
 
 /** Demo mode: a fake phone that can link devices, offered only when the server runs one. */
 class Demo {
 	enabled = $state(false);
+	/** Whether the server has answered, so "not in demo mode" can be told from "not asked yet". */
+	known = $state(false);
 	#checked: Promise<void> | undefined;
 
 	/** Asks the server once per page load; a failed check is retried next time. */
@@ -10,6 +22,7 @@ class Demo {
 		this.#checked ??= fetchDemoMode().then(
 			(enabled) => {
 				this.enabled = enabled;
+				this.known = true;
 			},
 			(error: unknown) => {
 				this.#checked = undefined;
@@ -22,6 +35,54 @@ class Demo {
 	link(deviceId: string): Promise<void> {
 		return linkDemoPhone(deviceId);
 	}
+
+	listContacts(): Promise<DemoContactDto[]> {
+		return listDemoContacts();
+	}
 }
 
 export const demo = new Demo();
+
+export interface DemoContactInbox extends DemoContactDto {
+	messages: DemoContactMessageDto[];
+}
+
+/** The demo contacts and what each received from the user's numbers, read again while the Demo contacts page is open. */
+class DemoContacts {
+	list = $state<DemoContactInbox[]>([]);
+	loaded = $state(false);
+	error = $state<unknown>(null);
+	#timer: ReturnType<typeof setTimeout> | undefined;
+	/** Bumped by start and stop, so a round still running from an earlier visit ends there. */
+	#visit = 0;
+
+	start(): void {
+		void this.#poll(++this.#visit);
+	}
+
+	stop(): void {
+		this.#visit += 1;
+		clearTimeout(this.#timer);
+		this.list = [];
+		this.loaded = false;
+		this.error = null;
+	}
+
+	async #poll(visit: number): Promise<void> {
+		try {
+			const contacts = await listDemoContacts();
+			const inboxes = await Promise.all(contacts.map(async (contact) => ({ ...contact, messages: await listDemoContactMessages(contact.phone) })));
+			if (visit !== this.#visit) return;
+			this.list = inboxes;
+			this.loaded = true;
+			this.error = null;
+		} catch (error) {
+			if (visit !== this.#visit) return;
+			this.error = error;
+		}
+		// The next round starts when this one ended, so slow answers never pile up.
+		this.#timer = setTimeout(() => void this.#poll(visit), POLL_EVERY_MS);
+	}
+}
+
+export const demoContacts = new DemoContacts();

@@ -20,27 +20,29 @@ export interface Pairing {
 	code: string | null;
 }
 
-/** The signed-in user's devices, kept live while the Devices page is open. */
+/** The signed-in user's devices, kept live while a page that shows them (Devices, Leads) is open. */
 class Devices {
 	list = $state<DeviceDto[]>([]);
 	loading = $state(false);
 	loaded = $state(false);
 	loadError = $state<unknown>(null);
 	pairing = $state<Record<string, Pairing>>({});
-	#open = false;
+	/** Pages following the list: one page closing while the next opens must not empty it. */
+	#followers = 0;
 
 	get open(): boolean {
-		return this.#open;
+		return this.#followers > 0;
 	}
 
-	/** Starts following the list; `stop` forgets it, so another user never sees it. */
+	/** Starts following the list; the last `stop` forgets it, so another user never sees it. */
 	async start(): Promise<void> {
-		this.#open = true;
+		this.#followers += 1;
 		await this.load();
 	}
 
 	stop(): void {
-		this.#open = false;
+		this.#followers = Math.max(0, this.#followers - 1);
+		if (this.open) return;
 		this.list = [];
 		this.pairing = {};
 		this.loaded = false;
@@ -52,7 +54,7 @@ class Devices {
 		this.loadError = null;
 		try {
 			const list = await listDevices();
-			if (!this.#open) return;
+			if (!this.open) return;
 			this.list = list;
 			this.loaded = true;
 		} catch (error) {
@@ -105,12 +107,12 @@ class Devices {
 	}
 
 	showPairing(id: string, { qr, pairingCode }: Pick<PairingDto, 'qr' | 'pairingCode'>): void {
-		if (this.#open) this.pairing[id] = { qr, code: pairingCode };
+		if (this.open) this.pairing[id] = { qr, code: pairingCode };
 	}
 
 	/** Adds or replaces a device; ignored while the page is closed. */
 	put(device: DeviceDto): void {
-		if (!this.#open) return;
+		if (!this.open) return;
 		const index = this.list.findIndex((kept) => kept.id === device.id);
 		if (index === -1) this.list.push(device);
 		else this.list[index] = device;

@@ -1,0 +1,82 @@
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { asSchema } from '../../mixins/service-schema.ts';
+import DemoService from '../../services/demo/demo.service.ts';
+import { browserTestsEnabled, openBrowser, registerThroughForm, SOON } from '../helpers/browser.ts';
+import { CAMPAIGN_NODE_SERVICES, FAST_CAMPAIGN_SETTINGS, NO_PACING } from '../helpers/campaigns.ts';
+import { pgliteDatabase, type TestDatabase } from '../helpers/databases.ts';
+import { startNode, type TestNode } from '../helpers/node.ts';
+
+describe.runIf(browserTestsEnabled())('in demo mode a user adds the demo contacts as leads and reads what a campaign sent them', () => {
+	let db: TestDatabase;
+	let node: TestNode;
+	let browser: Awaited<ReturnType<typeof openBrowser>>;
+	let page: Page;
+
+	beforeAll(async () => {
+		db = pgliteDatabase();
+		node = await startNode({
+			db,
+			services: [...CAMPAIGN_NODE_SERVICES, asSchema(DemoService)],
+			settings: {
+				...FAST_CAMPAIGN_SETTINGS,
+				devices: { demo: true, startJitterMs: 0 },
+				demo: { statePath: path.join(db.dataDir, 'demo-whatsapp.json') },
+			},
+		});
+		browser = await openBrowser();
+		page = await browser.context.newPage();
+	});
+	afterAll(async () => {
+		await browser?.close();
+		await node?.stop();
+		await db?.drop();
+	});
+
+	it('link a device with the demo phone → add demo contacts as leads → a campaign → each contact shows the message', async () => {
+		await registerThroughForm(page, node.url, { name: 'Nadia', email: 'nadia@example.com' });
+		const api = (method: 'post' | 'patch', route: string, data?: object) => page.request[method](`${node.url}${route}`, { data });
+
+		const device = await (await api('post', '/api/devices', { name: 'Demo KL' })).json();
+		expect((await api('patch', `/api/devices/${device.id}`, { pacing: NO_PACING })).status()).toBe(200);
+		expect((await api('post', `/api/devices/${device.id}/pair`, { method: 'qr' })).status()).toBe(200);
+		expect((await api('post', `/api/demo/devices/${device.id}/link`)).status()).toBe(200);
+		await expect
+			.poll(async () => (await (await page.request.get(`${node.url}/api/devices/${device.id}`)).json()).status, { timeout: 30_000 })
+			.toBe('online');
+		const { phone } = await (await page.request.get(`${node.url}/api/devices/${device.id}`)).json();
+
+		const nav = page.getByRole('navigation', { name: 'Main' });
+		await expect.poll(() => nav.getByRole('link', { name: 'Demo contacts' }).count(), SOON).toBe(1);
+		await nav.getByRole('link', { name: 'Leads' }).click();
+		await page.getByRole('button', { name: 'Add demo contacts as leads' }).click();
+		const report = page.getByTestId('import-report');
+		await expect.poll(() => report.getByTestId('import-created').textContent(), SOON).toBe('5');
+		expect(await report.getByTestId('import-rejected').textContent()).toBe('0');
+		await expect.poll(() => page.getByTestId('lead-row').count(), SOON).toBe(5);
+		expect(await page.getByTestId('lead-row').filter({ hasText: 'Aisha Rahman' }).textContent()).toContain('Demo KL');
+
+		await nav.getByRole('link', { name: 'Demo contacts' }).click();
+		const aisha = page.getByTestId('demo-contact').filter({ hasText: 'Aisha Rahman' });
+		await expect.poll(() => aisha.textContent(), SOON).toContain('Nothing received yet.');
+
+		const campaign = await api('post', '/api/campaigns', {
+			title: 'Demo hello',
+			niche: 'demo',
+			scheduledAt: new Date().toISOString(),
+			message: 'Hello {name}, <b>not markup</b>',
+			minDelaySeconds: 0,
+			maxDelaySeconds: 0,
+		});
+		expect(campaign.status()).toBe(201);
+
+		// No reload: the page reads the double again while it is open.
+		const message = aisha.getByTestId('demo-message');
+		await expect.poll(() => message.count(), { timeout: 30_000 }).toBe(1);
+		expect(await message.getByTestId('demo-message-text').textContent()).toBe('Hello Aisha Rahman, <b>not markup</b>');
+		expect(await message.locator('b').count()).toBe(0);
+		expect(await message.textContent()).toContain(`From +${phone}`);
+		await expect.poll(() => page.getByTestId('demo-message').count(), { timeout: 30_000 }).toBe(5);
+	}, 120_000);
+});
