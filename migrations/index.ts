@@ -5,6 +5,7 @@ import { Migration20261123125636_Outbox } from './Migration20261123125636_Outbox
 import { Migration20261123130040_UserCountry } from './Migration20261123130040_UserCountry.ts';
 import { Migration20261123130255_Leads } from './Migration20261123130255_Leads.ts';
 import { Migration20261123130831_Media } from './Migration20261123130831_Media.ts';
+import { Migration20261201085454_OutboxPartialIndexes } from './Migration20261201085454_OutboxPartialIndexes.ts';
 
 /** Migrations in the order they apply. `npm run migration:create -- <name>` writes a new file; add it here. */
 export const migrationsList = [
@@ -15,4 +16,5 @@ export const migrationsList = [
 	{ name: 'Migration20261123130040_UserCountry', class: Migration20261123130040_UserCountry },
 	{ name: 'Migration20261123130255_Leads', class: Migration20261123130255_Leads },
 	{ name: 'Migration20261123130831_Media', class: Migration20261123130831_Media },
+	{ name: 'Migration20261201085454_OutboxPartialIndexes', class: Migration20261201085454_OutboxPartialIndexes },
 ];

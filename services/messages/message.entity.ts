@@ -19,7 +19,8 @@ export const Message = defineEntity({
 	tableName: 'messages',
 	properties: {
 		id: p.uuid().primary(),
-		user: () => p.manyToOne(User).deleteRule('cascade').index(),
+		/** No constraint of its own: a message goes with its device, and the device with its user. */
+		user: () => p.manyToOne(User).createForeignKeyConstraint(false),
 		device: () => p.manyToOne(Device).deleteRule('cascade'),
 		source: p.string().length(16).$type<MessageSource>(),
 		campaign: () => p.manyToOne(Campaign).deleteRule('set null').nullable(),
@@ -50,7 +51,17 @@ export const Message = defineEntity({
 		createdAt: p.datetime().onCreate(() => new Date()),
 		updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
 	},
+	// Also serves every per-campaign read (counters, recipients, cancel, retry).
 	uniques: [{ properties: ['campaign', 'recipient'] }],
-	indexes: [{ properties: ['device', 'status', 'notBefore'] }, { properties: ['campaign', 'status'] }, { properties: ['device', 'sentAt'] }],
+	// Partial indexes: a row is in each only while in that state, so a write touches few of them.
+	indexes: [
+		/** A device's queue in claim order. */
+		{ name: 'messages_pending_index', properties: ['device', 'notBefore', 'id'], where: `status = 'pending'` },
+		{ name: 'messages_pending_expiry_index', properties: ['expiresAt'], where: `status = 'pending' and expires_at is not null` },
+		/** What a node was sending when it died. */
+		{ name: 'messages_sending_index', properties: ['device'], where: `status = 'sending'` },
+		/** A device's sends of the last day, for its caps. */
+		{ name: 'messages_sent_index', properties: ['device', 'sentAt'], where: 'sent_at is not null' },
+	],
 });
 export type Message = InferEntity<typeof Message>;
