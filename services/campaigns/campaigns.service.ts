@@ -264,18 +264,25 @@ const CampaignsService: FleetServiceSchema<Settings, Methods, Locals> = {
 				await this.clock.transition(campaign.id, ['running'], 'failed', 'No device was online when the campaign was due.');
 				return this.settle(campaign.id, true);
 			}
-			let after: string | undefined;
-			let skipped = 0;
-			for (;;) {
-				const { leads } = await this.broker.call<{ leads: RecipientLead[] }, object>('leads.recipients', {
+			const page = (after?: string) =>
+				this.broker.call<{ leads: RecipientLead[] }, object>('leads.recipients', {
 					userId: campaign.userId,
 					niche: campaign.niche,
 					targetStatus: campaign.targetStatus,
 					after,
 					limit: this.settings.firingPage,
 				});
+			let skipped = 0;
+			let next = page();
+			for (;;) {
+				const { leads } = await next;
 				if (leads.length === 0) break;
-				after = leads[leads.length - 1].id;
+				// The next page is read while this one is written.
+				const more = leads.length === this.settings.firingPage;
+				if (more) {
+					next = page(leads[leads.length - 1].id);
+					next.catch(() => undefined);
+				}
 				const recipients = leads.filter(l => !l.optedOut);
 				skipped += leads.length - recipients.length;
 				if (!(await this.clock.beat(campaign.id))) return; // cancelled or taken over meanwhile
@@ -297,7 +304,7 @@ const CampaignsService: FleetServiceSchema<Settings, Methods, Locals> = {
 					})),
 				};
 				if (recipients.length) await this.broker.call('messages.enqueue', batch);
-				if (leads.length < this.settings.firingPage) break;
+				if (!more) break;
 			}
 			const counts = await this.broker.call<Record<string, Counters>, object>('messages.counts', { campaignId: campaign.id });
 			const shouldSend = Object.values(counts).reduce((n, c) => n + c.shouldSend, 0);
