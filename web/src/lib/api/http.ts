@@ -25,15 +25,18 @@ export class ApiError extends Error {
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
+/** The headers and body of a request: a file goes as it is, with its own type; anything else as JSON. */
+function encode(body: unknown): { headers: Record<string, string>; body?: BodyInit } {
+	const headers = { Accept: 'application/json' };
+	if (body === undefined) return { headers };
+	if (body instanceof Blob) return { headers: { ...headers, 'Content-Type': body.type || 'application/octet-stream' }, body };
+	return { headers: { ...headers, 'Content-Type': 'application/json' }, body: JSON.stringify(body) };
+}
+
 async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
 	let response: Response;
 	try {
-		response = await fetch(path, {
-			method,
-			credentials: 'same-origin',
-			headers: body === undefined ? { Accept: 'application/json' } : { Accept: 'application/json', 'Content-Type': 'application/json' },
-			body: body === undefined ? undefined : JSON.stringify(body),
-		});
+		response = await fetch(path, { method, credentials: 'same-origin', ...encode(body) });
 	} catch {
 		throw new ApiError(0, 'network_error', 'Cannot reach the server. Check your connection and try again.');
 	}
@@ -58,6 +61,8 @@ export const http = {
 	post: <T>(path: string, body?: unknown) => request<T>('POST', path, body),
 	patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, body),
 	delete: <T = void>(path: string) => request<T>('DELETE', path),
+	/** POSTs a file as the raw body. */
+	upload: <T>(path: string, file: Blob) => request<T>('POST', path, file),
 };
 
 /** The message for one input from any thrown value. */

@@ -1,4 +1,5 @@
 import type { UserSettingsChanged } from '../../../../services/users/users.events.ts';
+import type { CampaignDeleted, CampaignProgress, CampaignUpdated } from '../../../../services/campaigns/campaigns.events.ts';
 import type {
 	DeviceDeleted,
 	DeviceLinked,
@@ -20,6 +21,9 @@ export interface ServerEvents {
 	'device.qr': DeviceQr;
 	'device.pairing-code': DevicePairingCode;
 	'device.linked': DeviceLinked;
+	'campaign.updated': CampaignUpdated;
+	'campaign.deleted': CampaignDeleted;
+	'campaign.progress': CampaignProgress;
 }
 
 type EventType = keyof ServerEvents;
