@@ -2,6 +2,7 @@ import { Errors, type Context } from 'moleculer';
 import { checkTemplate, type GreetingChoice } from '../messages/compose.ts';
 import type { Campaign } from './campaign.entity.ts';
 import type { CampaignDto, CampaignFields } from './campaigns.params.ts';
+import { instantOf, wallTimeAt } from './zoned-time.ts';
 
 const { ValidationError } = Errors;
 
@@ -73,32 +74,8 @@ export async function applyFields(ctx: Context, c: Campaign, f: Partial<Campaign
 	}
 }
 
-/** The offset of a time zone at an instant, in minutes east of UTC. */
-function offsetMinutes(at: number, timeZone: string): number {
-	const parts = Object.fromEntries(
-		new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
-			.formatToParts(at)
-			.map(p => [p.type, Number(p.value)]),
-	);
-	return (Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second) - at) / 60_000;
-}
-
-function localParts(at: Date, timeZone: string): { year: number; month: number; day: number; hour: number; minute: number } {
-	const p = Object.fromEntries(
-		new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' })
-			.formatToParts(at)
-			.map(x => [x.type, Number(x.value)]),
-	);
-	return { year: p.year, month: p.month, day: p.day, hour: p.hour, minute: p.minute };
-}
-
 /** A clone is dated today (in the tenant's zone) at the original's local time. */
 export function cloneScheduledAt(original: Date, timeZone: string, now: Date): Date {
-	const time = localParts(original, timeZone);
-	const today = localParts(now, timeZone);
-	const wall = Date.UTC(today.year, today.month - 1, today.day, time.hour, time.minute);
-	// The offset at the wall time itself (it may differ from now's across a DST change).
-	let at = wall - offsetMinutes(wall, timeZone) * 60_000;
-	at = wall - offsetMinutes(at, timeZone) * 60_000;
-	return new Date(at);
+	const { hour, minute, second } = wallTimeAt(original, timeZone);
+	return new Date(instantOf({ ...wallTimeAt(now, timeZone), hour, minute, second }, timeZone));
 }

@@ -82,6 +82,14 @@ export interface RecipientsParams {
 	pageSize?: number;
 }
 
+/** `GET /api/campaigns/:id/recipients`: one page of them. */
+export interface RecipientsDto {
+	items: RecipientDto[];
+	total: number;
+	page: number;
+	pageSize: number;
+}
+
 export const retryParams = { $$strict: true, id, deviceId: { type: 'uuid', optional: true } } as const;
 export interface RetryParams {
 	id: string;

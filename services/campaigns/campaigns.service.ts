@@ -180,7 +180,7 @@ const CampaignsService: FleetServiceSchema<Settings, Methods, Locals> = {
 		recipients: {
 			rest: 'GET /campaigns/:id/recipients',
 			params: P.recipientsParams,
-			async handler(ctx: Context<P.RecipientsParams>): Promise<{ items: RecipientDto[]; total: number; page: number; pageSize: number }> {
+			async handler(ctx: Context<P.RecipientsParams>): Promise<P.RecipientsDto> {
 				const campaign = await this.ownCampaign(ctx, ctx.params.id);
 				const page = ctx.params.page ?? 1;
 				const pageSize = ctx.params.pageSize ?? 50;

@@ -25,25 +25,18 @@ export class ApiError extends Error {
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
-/** A body sent as it is (a file), with its own content type, instead of as JSON. */
-interface RawBody {
-	data: Blob | string;
-	type: string;
+/** The headers and body of a request: a file goes as it is, with its own type; anything else as JSON. */
+function encode(body: unknown): { headers: Record<string, string>; body?: BodyInit } {
+	const headers = { Accept: 'application/json' };
+	if (body === undefined) return { headers };
+	if (body instanceof Blob) return { headers: { ...headers, 'Content-Type': body.type || 'application/octet-stream' }, body };
+	return { headers: { ...headers, 'Content-Type': 'application/json' }, body: JSON.stringify(body) };
 }
 
-async function request<T>(method: Method, path: string, body?: unknown, raw?: RawBody): Promise<T> {
+async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
 	let response: Response;
 	try {
-		response = await fetch(path, {
-			method,
-			credentials: 'same-origin',
-			headers: raw
-				? { Accept: 'application/json', 'Content-Type': raw.type }
-				: body === undefined
-					? { Accept: 'application/json' }
-					: { Accept: 'application/json', 'Content-Type': 'application/json' },
-			body: raw ? raw.data : body === undefined ? undefined : JSON.stringify(body),
-		});
+		response = await fetch(path, { method, credentials: 'same-origin', ...encode(body) });
 	} catch {
 		throw new ApiError(0, 'network_error', 'Cannot reach the server. Check your connection and try again.');
 	}
@@ -68,8 +61,8 @@ export const http = {
 	post: <T>(path: string, body?: unknown) => request<T>('POST', path, body),
 	patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, body),
 	delete: <T = void>(path: string) => request<T>('DELETE', path),
-	/** POSTs a file as the whole body, e.g. a CSV as `text/csv`. */
-	upload: <T>(path: string, data: Blob | string, type: string) => request<T>('POST', path, undefined, { data, type }),
+	/** POSTs a file as the raw body. */
+	upload: <T>(path: string, file: Blob) => request<T>('POST', path, file),
 };
 
 /** The message for one input from any thrown value. */

@@ -39,7 +39,7 @@ export const deleteLead = (id: string) => http.delete(leadPath(id));
 
 /** Uploads a CSV file; its `lead.import-progress` events carry the same `importId`. */
 export const importLeadCsv = (csv: Blob | string, importId: string) =>
-	http.upload<ImportReport>(`/api/leads/import?importId=${encodeURIComponent(importId)}`, csv, 'text/csv');
+	http.upload<ImportReport>(`/api/leads/import?importId=${encodeURIComponent(importId)}`, new Blob([csv], { type: 'text/csv' }));
 
 /** Where the browser downloads the leads matching these filters as CSV. */
 export const leadExportUrl = (filters: LeadFilters) => `/api/leads/export${leadQuery(filters)}`;

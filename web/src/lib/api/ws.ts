@@ -1,4 +1,5 @@
 import type { UserSettingsChanged } from '../../../../services/users/users.events.ts';
+import type { CampaignDeleted, CampaignProgress, CampaignUpdated } from '../../../../services/campaigns/campaigns.events.ts';
 import type {
 	DeviceDeleted,
 	DeviceLinked,
@@ -26,6 +27,9 @@ export interface ServerEvents {
 	'lead.deleted': LeadDeleted;
 	'lead.import-progress': LeadImportProgress;
 	'lead.imported': LeadImported;
+	'campaign.updated': CampaignUpdated;
+	'campaign.deleted': CampaignDeleted;
+	'campaign.progress': CampaignProgress;
 }
 
 type EventType = keyof ServerEvents;

@@ -12,6 +12,23 @@ export function navigate(to: string, { replace = false } = {}): void {
 	if (!replace) window.scrollTo(0, 0);
 }
 
+/** The `:name` segments of `pattern` ("/campaigns/:id/edit") in `path`, or null when it does not match. */
+export function matchPath(pattern: string, path: string): Record<string, string> | null {
+	const want = pattern.split('/');
+	const have = path.replace(/\/+$/, '').split('/');
+	if (want.length !== have.length) return null;
+	const params: Record<string, string> = {};
+	for (const [i, part] of want.entries()) {
+		if (part.startsWith(':') && have[i]) params[part.slice(1)] = have[i];
+		else if (part !== have[i]) return null;
+	}
+	try {
+		return Object.fromEntries(Object.entries(params).map(([name, value]) => [name, decodeURIComponent(value)]));
+	} catch {
+		return null; // a malformed %-escape is no page of ours
+	}
+}
+
 function followLink(event: MouseEvent): void {
 	if (event.defaultPrevented || event.button !== 0) return;
 	if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;

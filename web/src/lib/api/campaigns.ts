@@ -1,0 +1,55 @@
+import type {
+	CampaignDto,
+	CampaignFields,
+	CampaignStatus,
+	CampaignTarget,
+	Counters,
+	ListDto,
+	RecipientDto,
+	RecipientsDto,
+	ReportDto,
+} from '../../../../services/campaigns/campaigns.params.ts';
+import type { MessageStatus } from '../../../../services/messages/messages.params.ts';
+import { ApiError, http } from './http.ts';
+
+// The campaigns service's own contract, so the pages and the server cannot drift apart.
+export type { CampaignDto, CampaignFields, CampaignStatus, CampaignTarget, Counters, ListDto, MessageStatus, RecipientDto, RecipientsDto, ReportDto };
+
+export interface RecipientsQuery {
+	device?: string;
+	status?: MessageStatus;
+	page?: number;
+	pageSize?: number;
+}
+
+/** No such campaign of yours: unknown or another user's (404), or not a campaign id at all. */
+export const isNoSuchCampaign = (error: unknown) => error instanceof ApiError && (error.status === 404 || error.fieldMessage('id') !== undefined);
+
+const campaignPath = (id: string) => `/api/campaigns/${encodeURIComponent(id)}`;
+
+/** Campaigns scheduled in `[from, to)` and the counts of all of them by status. */
+export const listCampaigns = (range: { from: string; to: string }) => http.get<ListDto>(`/api/campaigns?${new URLSearchParams(range)}`);
+
+export const fetchCampaign = (id: string) => http.get<CampaignDto>(campaignPath(id));
+
+export const createCampaign = (fields: CampaignFields) => http.post<CampaignDto>('/api/campaigns', fields);
+
+export const updateCampaign = (id: string, fields: Partial<CampaignFields>) => http.patch<CampaignDto>(campaignPath(id), fields);
+
+export const deleteCampaign = (id: string) => http.delete(campaignPath(id));
+
+/** A draft copy, dated today. */
+export const cloneCampaign = (id: string) => http.post<CampaignDto>(`${campaignPath(id)}/clone`);
+
+export const cancelCampaign = (id: string) => http.post<CampaignDto>(`${campaignPath(id)}/cancel`);
+
+export const fetchReport = (id: string) => http.get<ReportDto>(`${campaignPath(id)}/report`);
+
+export function fetchRecipients(id: string, query: RecipientsQuery) {
+	const search = new URLSearchParams(Object.entries(query).flatMap(([key, value]) => (value === undefined ? [] : [[key, String(value)]])));
+	return http.get<RecipientsDto>(`${campaignPath(id)}/recipients?${search}`);
+}
+
+/** Queues the failed messages again: of one device, or of the whole campaign. */
+export const retryFailed = (id: string, deviceId?: string) =>
+	http.post<{ retried: number }>(`${campaignPath(id)}/retry-failed`, deviceId ? { deviceId } : {});
