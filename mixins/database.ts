@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
+import { CompiledQuery } from 'kysely';
 import { Migrator } from '@mikro-orm/migrations';
 import pg from 'pg';
 import { entities } from './entities.ts';
@@ -20,8 +21,20 @@ export interface DatabaseOptions {
 	debug?: boolean;
 }
 
+/** Raw SQL with `?` placeholders, one statement per call. */
+export interface SqlConnection {
+	execute<T = unknown>(sql: string, params?: unknown[]): Promise<T>;
+}
+
 export interface Database {
 	orm: MikroORM;
+	/**
+	 * Raw SQL on the ORM's pool. Values go as bind parameters: a batch's JSON is never copied into
+	 * the statement text (MikroORM's own execute() formats every parameter into it).
+	 */
+	sql: SqlConnection;
+	/** A connection of its own, outside the pool, for work that must never queue behind it; closed with the database. */
+	dedicated(): SqlConnection;
 	/** Where the ORM connects: a postgres URL or the embedded socket. */
 	connection: pg.ClientConfig;
 	embedded: boolean;
@@ -68,8 +81,28 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 		await embedded?.stop();
 		throw err;
 	}
+	const client = orm.em.getConnection().getClient();
+	const dedicated: pg.Pool[] = [];
 	return {
 		orm,
+		sql: {
+			async execute(sql, params = []) {
+				const result = await client.executeQuery(CompiledQuery.raw(params.length ? numberPlaceholders(sql) : sql, params));
+				return result.rows as never;
+			},
+		},
+		dedicated() {
+			const pool = new pg.Pool({ ...connection, max: 1 });
+			// A dropped connection is replaced on the next query; the error must not crash the process.
+			pool.on('error', () => undefined);
+			dedicated.push(pool);
+			return {
+				async execute(sql, params = []) {
+					const result = await pool.query(params.length ? numberPlaceholders(sql) : sql, params);
+					return result.rows as never;
+				},
+			};
+		},
 		connection,
 		embedded: Boolean(embedded),
 		applied,
@@ -82,6 +115,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 			}
 		},
 		async close() {
+			await Promise.all(dedicated.map(pool => pool.end()));
 			await orm.close(true);
 			await embedded?.stop();
 		},
@@ -159,4 +193,29 @@ function isAlive(pid: number): boolean {
 	} catch (err) {
 		return (err as NodeJS.ErrnoException).code === 'EPERM';
 	}
+}
+
+/** `?` placeholders as PostgreSQL's `$1, $2, …`, leaving quoted strings, identifiers and comments alone. */
+export function numberPlaceholders(sql: string): string {
+	let out = '';
+	let n = 0;
+	for (let i = 0; i < sql.length; i++) {
+		const c = sql[i];
+		if (c === "'" || c === '"') {
+			const end = sql.indexOf(c, i + 1);
+			const stop = end === -1 ? sql.length : end + 1;
+			out += sql.slice(i, stop);
+			i = stop - 1;
+		} else if (c === '-' && sql[i + 1] === '-') {
+			const end = sql.indexOf('\n', i);
+			const stop = end === -1 ? sql.length : end;
+			out += sql.slice(i, stop);
+			i = stop - 1;
+		} else if (c === '?') {
+			out += `$${++n}`;
+		} else {
+			out += c;
+		}
+	}
+	return out;
 }

@@ -1,8 +1,9 @@
 import { RequestContext } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { CompiledQuery } from 'kysely';
 import type { Context, Middleware, ServiceBroker } from 'moleculer';
-import { openDatabase, type Database, type DatabaseOptions } from './database.ts';
+import { openDatabase, type Database, type DatabaseOptions, type SqlConnection } from './database.ts';
+
+export type { SqlConnection };
 
 const databases = new WeakMap<ServiceBroker, Database>();
 
@@ -13,48 +14,9 @@ export function databaseOf(broker: ServiceBroker): Database {
 	return db;
 }
 
-/** Raw SQL with `?` placeholders, one statement per call. */
-export interface SqlConnection {
-	execute<T = unknown>(sql: string, params?: unknown[]): Promise<T>;
-}
-
-/**
- * Raw SQL on the broker's database, for bulk statements the ORM would split into rows. Values go
- * as bind parameters on the ORM's own pool: a batch's JSON is never copied into the statement text.
- */
+/** Raw SQL on the broker's database, for bulk statements the ORM would split into rows. */
 export function sqlOf(broker: ServiceBroker): SqlConnection {
-	const client = databaseOf(broker).orm.em.getConnection().getClient();
-	return {
-		async execute(sql, params = []) {
-			const result = await client.executeQuery(CompiledQuery.raw(params.length ? numberPlaceholders(sql) : sql, params));
-			return result.rows as never;
-		},
-	};
-}
-
-/** `?` placeholders as PostgreSQL's `$1, $2, …`, leaving quoted strings, identifiers and comments alone. */
-export function numberPlaceholders(sql: string): string {
-	let out = '';
-	let n = 0;
-	for (let i = 0; i < sql.length; i++) {
-		const c = sql[i];
-		if (c === "'" || c === '"') {
-			const end = sql.indexOf(c, i + 1);
-			const stop = end === -1 ? sql.length : end + 1;
-			out += sql.slice(i, stop);
-			i = stop - 1;
-		} else if (c === '-' && sql[i + 1] === '-') {
-			const end = sql.indexOf('\n', i);
-			const stop = end === -1 ? sql.length : end;
-			out += sql.slice(i, stop);
-			i = stop - 1;
-		} else if (c === '?') {
-			out += `$${++n}`;
-		} else {
-			out += c;
-		}
-	}
-	return out;
+	return databaseOf(broker).sql;
 }
 
 /** The EntityManager fork of the action or event being handled. */
