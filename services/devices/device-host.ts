@@ -32,6 +32,8 @@ export interface HostEvents {
 
 export interface HostDeps {
 	db: SqlConnection;
+	/** Lease renewal's own connection: a pool busy with device start-ups must not make leases expire. */
+	renewals?: SqlConnection;
 	limiter: ConnectLimiter;
 	createDriver(store: AuthStateStore): WhatsAppDriver;
 	/** Nodes that run the devices service now, this one included. */
@@ -64,6 +66,9 @@ export interface Pairing {
 
 const COMMAND_TIMEOUT_MS = 25_000;
 
+/** Device starts placement runs at once. */
+const STARTS_AT_ONCE = 20;
+
 /**
  * The device actors of one node, and two loops. Renewal extends this node's leases, stops any
  * actor whose lease was lost and releases leases it holds without an actor; a watchdog closes
@@ -92,7 +97,7 @@ export class DeviceHost {
 		private readonly deps: HostDeps,
 		private readonly options: PlacementOptions,
 	) {
-		this.leases = new Leases(deps.db, options.nodeId, options.leaseTtlMs);
+		this.leases = new Leases(deps.db, options.nodeId, options.leaseTtlMs, deps.renewals);
 	}
 
 	get nodeId(): string {
@@ -229,18 +234,17 @@ export class DeviceHost {
 		const mine = unheld.filter(d => !this.actors.has(d.deviceId) && (d.abandoned || preferredNode(d.deviceId, nodes) === this.nodeId));
 		if (mine.length && !this.stopping) {
 			const granted = await this.leases.acquire(mine.map(d => d.deviceId), { expiredOnly: true });
-			await Promise.all(
-				mine.map(device => {
-					const epoch = granted.get(device.deviceId);
-					if (epoch === undefined) return undefined;
-					return this.withDevice(device.deviceId, async () => {
-						if (this.stopping || this.actors.has(device.deviceId)) return this.leases.release(device.deviceId, epoch);
-						// A device caught mid-pairing (its node died) shows a new QR; the others resume their session.
-						const mode: StartMode = device.status === 'pairing' ? { kind: 'pair', method: 'qr' } : { kind: 'resume', jitterMs: this.options.startJitterMs };
-						await this.startActor(device.deviceId, epoch, mode, device.status);
-					}).catch(err => this.deps.logger.warn(`Starting device ${device.deviceId}: ${(err as Error).message}`));
-				}),
-			);
+			// Each start writes and announces a status: a few at a time, so thousands do not fill the pool at once.
+			await forEachLimited(mine, STARTS_AT_ONCE, device => {
+				const epoch = granted.get(device.deviceId);
+				if (epoch === undefined) return Promise.resolve();
+				return this.withDevice(device.deviceId, async () => {
+					if (this.stopping || this.actors.has(device.deviceId)) return this.leases.release(device.deviceId, epoch);
+					// A device caught mid-pairing (its node died) shows a new QR; the others resume their session.
+					const mode: StartMode = device.status === 'pairing' ? { kind: 'pair', method: 'qr' } : { kind: 'resume', jitterMs: this.options.startJitterMs };
+					await this.startActor(device.deviceId, epoch, mode, device.status);
+				}).catch(err => this.deps.logger.warn(`Starting device ${device.deviceId}: ${(err as Error).message}`));
+			});
 		}
 		await this.handOver(nodes);
 	}
@@ -354,6 +358,15 @@ export class DeviceHost {
 		if (!rows[0]) return; // not ours any more (or deleted): renewal stops the actor
 		await this.deps.events.statusChanged(deviceId, rows[0].previous, status, reason, Boolean(account && account.jid !== rows[0].previous_jid));
 	}
+}
+
+/** Runs `task` for every item, at most `limit` at a time. */
+async function forEachLimited<T>(items: T[], limit: number, task: (item: T) => Promise<unknown>): Promise<void> {
+	let next = 0;
+	const worker = async () => {
+		while (next < items.length) await task(items[next++]);
+	};
+	await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

@@ -451,6 +451,7 @@ const DevicesService: FleetServiceSchema<DevicesSettings, Methods, Locals> = {
 		this.host = new DeviceHost(
 			{
 				db: this.db,
+				renewals: databaseOf(this.broker).dedicated(),
 				limiter: this.limiter,
 				createDriver: store => this.createDriver(store),
 				liveNodes: () => this.liveNodes(),

@@ -20,10 +20,12 @@ export interface Unheld {
  * its own, bumping the epoch; renews all its leases in one statement; releases on handover.
  */
 export class Leases {
+	/** `renewals` serves renew() and heartbeat(): a connection that no other work can hold up. */
 	constructor(
 		private readonly db: SqlConnection,
 		readonly nodeId: string,
 		private readonly ttlMs: number,
+		private readonly renewals: SqlConnection = db,
 	) {}
 
 	/**
@@ -47,7 +49,7 @@ export class Leases {
 
 	/** Extends every lease this node holds; returns them with their epochs. */
 	async renew(): Promise<Map<string, number>> {
-		const rows = await this.db.execute<{ device_id: string; epoch: string | number }[]>(
+		const rows = await this.renewals.execute<{ device_id: string; epoch: string | number }[]>(
 			`update device_leases set expires_at = now() + ?::float8 * interval '1 millisecond' where node_id = ? returning device_id, epoch`,
 			[this.ttlMs, this.nodeId],
 		);
@@ -75,7 +77,7 @@ export class Leases {
 
 	/** Records that this node is alive and placing devices (with the lease renewal, every tick). */
 	async heartbeat(): Promise<void> {
-		await this.db.execute(
+		await this.renewals.execute(
 			`insert into fleet_nodes (node_id, seen_at) values (?, now()) on conflict (node_id) do update set seen_at = excluded.seen_at`,
 			[this.nodeId],
 		);

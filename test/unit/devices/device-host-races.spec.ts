@@ -4,37 +4,8 @@ import { openDatabase, type Database } from '../../../mixins/database.ts';
 import { LocalConnectLimiter } from '../../../services/devices/connect-limiter.ts';
 import { DeviceHost } from '../../../services/devices/device-host.ts';
 import type { SqlConnection } from '../../../services/devices/leases.ts';
-import type { DriverHandlers, WhatsAppDriver } from '../../../services/devices/whatsapp-driver.ts';
 import { pgliteDatabase, type TestDatabase } from '../../helpers/databases.ts';
-
-/** Counts the sockets open at once across every host of a test: the number that must never pass one per device. */
-class SocketCounter {
-	open = new Map<string, number>();
-	driver(deviceId: string): WhatsAppDriver {
-		let handlers: DriverHandlers | undefined;
-		let connected = false;
-		const counter = this;
-		return {
-			async connect(h) {
-				handlers = h;
-				connected = true;
-				counter.open.set(deviceId, (counter.open.get(deviceId) ?? 0) + 1);
-				setTimeout(() => handlers?.open({ phone: '15550001111', jid: '15550001111:2@s.whatsapp.net', lid: null }), 2);
-			},
-			async requestPairingCode() {
-				return 'ABCD1234';
-			},
-			async logout() {},
-			async send() {},
-			async end() {
-				if (!connected) return;
-				connected = false;
-				counter.open.set(deviceId, counter.open.get(deviceId)! - 1);
-				handlers?.close({ kind: 'ended', message: 'Closed by Fleetcast' });
-			},
-		};
-	}
-}
+import { SocketCounter } from '../../helpers/socket-counter.ts';
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
@@ -48,8 +19,7 @@ describe('DeviceHost under races: one socket per device, no lease without an act
 	beforeAll(async () => {
 		testDb = pgliteDatabase();
 		database = await openDatabase({ dataDir: testDb.dataDir });
-		const connection = database.orm.em.getConnection();
-		db = { execute: (sql, params) => connection.execute(sql, params as unknown[], 'all') as never };
+		db = database.sql;
 		userId = randomUUID();
 		await db.execute(`insert into users (id, email, name, password_hash, time_zone, created_at, updated_at) values (?, ?, 'Racer', 'x', 'UTC', now(), now())`, [userId, `${userId}@example.com`]);
 	});
