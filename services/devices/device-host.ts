@@ -1,5 +1,5 @@
 import { AuthStateStore, clearAuthState, type Fence } from './auth-state.ts';
-import type { ConnectLimiter } from './connect-limiter.ts';
+import { LocalConnectLimiter, type ConnectLimiter } from './connect-limiter.ts';
 import { DeviceActor, type ActorOptions, type StartMode } from './device.actor.ts';
 import type { DeviceStatus } from './device.entity.ts';
 import { Leases, preferredNode, type SqlConnection } from './leases.ts';
@@ -67,7 +67,7 @@ export interface Pairing {
 const COMMAND_TIMEOUT_MS = 25_000;
 
 /** Device starts placement runs at once. */
-const STARTS_AT_ONCE = 20;
+const STARTS_AT_ONCE = 50;
 
 /**
  * The device actors of one node, and two loops. Renewal extends this node's leases, stops any
@@ -83,6 +83,7 @@ export class DeviceHost {
 	/** When each actor was created, in renewal rounds: a renewal older than the actor says nothing about it. */
 	private readonly born = new WeakMap<DeviceActor, number>();
 	private readonly locks = new Map<string, Promise<unknown>>();
+	private readonly starts = new LocalConnectLimiter(STARTS_AT_ONCE);
 	/** Nodes that said they are stopping: not candidates even while the registry still lists them. */
 	private readonly leaving = new Map<string, number>();
 	private timers: NodeJS.Timeout[] = [];
@@ -234,17 +235,25 @@ export class DeviceHost {
 		const mine = unheld.filter(d => !this.actors.has(d.deviceId) && (d.abandoned || preferredNode(d.deviceId, nodes) === this.nodeId));
 		if (mine.length && !this.stopping) {
 			const granted = await this.leases.acquire(mine.map(d => d.deviceId), { expiredOnly: true });
-			// Each start writes and announces a status: a few at a time, so thousands do not fill the pool at once.
-			await forEachLimited(mine, STARTS_AT_ONCE, device => {
-				const epoch = granted.get(device.deviceId);
-				if (epoch === undefined) return Promise.resolve();
-				return this.withDevice(device.deviceId, async () => {
-					if (this.stopping || this.actors.has(device.deviceId)) return this.leases.release(device.deviceId, epoch);
-					// A device caught mid-pairing (its node died) shows a new QR; the others resume their session.
-					const mode: StartMode = device.status === 'pairing' ? { kind: 'pair', method: 'qr' } : { kind: 'resume', jitterMs: this.options.startJitterMs };
-					await this.startActor(device.deviceId, epoch, mode, device.status);
-				}).catch(err => this.deps.logger.warn(`Starting device ${device.deviceId}: ${(err as Error).message}`));
-			});
+			await Promise.all(
+				mine.map(device => {
+					const epoch = granted.get(device.deviceId);
+					if (epoch === undefined) return undefined;
+					// Queued under the device's lock at once, so renewal never mistakes a lease waiting for its start for an orphan.
+					return this.withDevice(device.deviceId, async () => {
+						if (this.stopping || this.actors.has(device.deviceId)) return this.leases.release(device.deviceId, epoch);
+						// A device caught mid-pairing (its node died) shows a new QR; the others resume their session.
+						const mode: StartMode = device.status === 'pairing' ? { kind: 'pair', method: 'qr' } : { kind: 'resume', jitterMs: this.options.startJitterMs };
+						// Each start writes and announces a status: a few at a time, so thousands do not fill the pool at once.
+						await this.starts.acquire(device.deviceId);
+						try {
+							await this.startActor(device.deviceId, epoch, mode, device.status);
+						} finally {
+							await this.starts.release(device.deviceId);
+						}
+					}).catch(err => this.deps.logger.warn(`Starting device ${device.deviceId}: ${(err as Error).message}`));
+				}),
+			);
 		}
 		await this.handOver(nodes);
 	}
@@ -358,15 +367,6 @@ export class DeviceHost {
 		if (!rows[0]) return; // not ours any more (or deleted): renewal stops the actor
 		await this.deps.events.statusChanged(deviceId, rows[0].previous, status, reason, Boolean(account && account.jid !== rows[0].previous_jid));
 	}
-}
-
-/** Runs `task` for every item, at most `limit` at a time. */
-async function forEachLimited<T>(items: T[], limit: number, task: (item: T) => Promise<unknown>): Promise<void> {
-	let next = 0;
-	const worker = async () => {
-		while (next < items.length) await task(items[next++]);
-	};
-	await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
