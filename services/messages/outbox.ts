@@ -144,9 +144,9 @@ export class Outbox {
 	}
 
 	/** Records how sends ended, in one statement; a receipt that came first is never undone. */
-	async record(results: SendResult[]): Promise<string[]> {
-		if (results.length === 0) return [];
-		const rows = await this.db.execute<{ campaign_id: string | null }[]>(
+	record(results: SendResult[]): Promise<string[]> {
+		if (results.length === 0) return Promise.resolve([]);
+		return this.campaignsOf(
 			`update messages m set
 			   status = case when m.status = 'sending' then r.status else m.status end,
 			   error = case when m.status = 'sending' then r.error else m.error end,
@@ -158,61 +158,55 @@ export class Outbox {
 			 returning m.campaign_id`,
 			[JSON.stringify(results.map(r => ({ id: r.id, status: r.status, error: r.error?.slice(0, 500) ?? null, at: r.at })))],
 		);
-		return distinctCampaigns(rows);
 	}
 
 	/** Delivered and read receipts; they only move a message forward. */
 	async receipts(receipts: Receipt[]): Promise<string[]> {
 		const read = receipts.filter(r => r.status === 'read').map(r => r.waMessageId);
 		const delivered = receipts.filter(r => r.status === 'delivered').map(r => r.waMessageId);
-		const rows: { campaign_id: string | null }[] = [];
-		if (read.length) {
-			rows.push(
-				...(await this.db.execute<{ campaign_id: string | null }[]>(
-					`update messages set status = 'read', error = null, read_at = now(), delivered_at = coalesce(delivered_at, now()), sent_at = coalesce(sent_at, now()), updated_at = now()
-					 where wa_message_id in (select jsonb_array_elements_text(?::jsonb)) and (${SETTLED_BY_RECEIPT} or status = 'delivered')
-					 returning campaign_id`,
-					[JSON.stringify(read)],
-				)),
-			);
-		}
-		if (delivered.length) {
-			rows.push(
-				...(await this.db.execute<{ campaign_id: string | null }[]>(
-					`update messages set status = 'delivered', error = null, delivered_at = now(), sent_at = coalesce(sent_at, now()), updated_at = now()
-					 where wa_message_id in (select jsonb_array_elements_text(?::jsonb)) and ${SETTLED_BY_RECEIPT}
-					 returning campaign_id`,
-					[JSON.stringify(delivered)],
-				)),
-			);
-		}
-		return distinctCampaigns(rows);
+		const touched = await Promise.all([
+			read.length
+				? this.campaignsOf(
+						`update messages set status = 'read', error = null, read_at = now(), delivered_at = coalesce(delivered_at, now()), sent_at = coalesce(sent_at, now()), updated_at = now()
+						 where wa_message_id in (select jsonb_array_elements_text(?::jsonb)) and (${SETTLED_BY_RECEIPT} or status = 'delivered')
+						 returning campaign_id`,
+						[JSON.stringify(read)],
+					)
+				: [],
+			delivered.length
+				? this.campaignsOf(
+						`update messages set status = 'delivered', error = null, delivered_at = now(), sent_at = coalesce(sent_at, now()), updated_at = now()
+						 where wa_message_id in (select jsonb_array_elements_text(?::jsonb)) and ${SETTLED_BY_RECEIPT}
+						 returning campaign_id`,
+						[JSON.stringify(delivered)],
+					)
+				: [],
+		]);
+		return [...new Set(touched.flat())];
 	}
 
 	/**
 	 * Messages a device's earlier holder claimed and never reported: they may have left or not, so
 	 * they are not sent again; a receipt can still settle them.
 	 */
-	async failInterrupted(nodeId: string, devices: { deviceId: string; epoch: number }[]): Promise<string[]> {
-		if (devices.length === 0) return [];
-		const rows = await this.db.execute<{ campaign_id: string | null }[]>(
+	failInterrupted(nodeId: string, devices: { deviceId: string; epoch: number }[]): Promise<string[]> {
+		if (devices.length === 0) return Promise.resolve([]);
+		return this.campaignsOf(
 			`update messages m set status = 'failed', error = 'interrupted: the node sending it stopped; not re-sent (retry it by hand)', updated_at = now()
 			 from jsonb_to_recordset(?::jsonb) as d(device_id uuid, epoch bigint)
 			 where m.device_id = d.device_id and m.status = 'sending' and (m.claimed_epoch < d.epoch or m.claimed_node is distinct from ?)
 			 returning m.campaign_id`,
 			[JSON.stringify(devices.map(d => ({ device_id: d.deviceId, epoch: d.epoch }))), nodeId],
 		);
-		return distinctCampaigns(rows);
 	}
 
 	/** Pending messages past their expiry fail with the reason; none is deleted. */
-	async expire(): Promise<string[]> {
-		const rows = await this.db.execute<{ campaign_id: string | null }[]>(
+	expire(): Promise<string[]> {
+		return this.campaignsOf(
 			`update messages set status = 'failed', error = 'expired: the device did not send it in time (it was offline or held by caps)', updated_at = now()
 			 where id in (select id from messages where status = 'pending' and expires_at < now() limit 10000 for update skip locked)
 			 returning campaign_id`,
 		);
-		return distinctCampaigns(rows);
 	}
 
 	/** Cancels what a campaign has not sent yet (all devices, or one). */
@@ -283,6 +277,15 @@ export class Outbox {
 		};
 	}
 
+	/** Runs an `update … returning campaign_id` and answers the campaigns it touched, each once. */
+	private async campaignsOf(update: string, params: unknown[] = []): Promise<string[]> {
+		const rows = await this.db.execute<{ campaign_id: string }[]>(
+			`with changed as (${update}) select distinct campaign_id from changed where campaign_id is not null`,
+			params,
+		);
+		return rows.map(r => r.campaign_id);
+	}
+
 	/** Sends of each device in the last day, newest last, to rebuild its pacing after a move. */
 	async recentSends(deviceIds: string[]): Promise<Map<string, number[]>> {
 		const out = new Map<string, number[]>();
@@ -300,8 +303,4 @@ export class Outbox {
 		}
 		return out;
 	}
-}
-
-function distinctCampaigns(rows: { campaign_id: string | null }[]): string[] {
-	return [...new Set(rows.map(r => r.campaign_id).filter((id): id is string => Boolean(id)))];
 }
