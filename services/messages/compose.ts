@@ -5,7 +5,7 @@
  */
 import { GREETING_SETS, greetingAt, hourIn, recipientTimeZone, type GreetingSet } from './greetings.ts';
 import { cleanLeadName, firstNameOf } from './lead-name.ts';
-import { longestRendering, parseTemplate, renderTemplate, type TemplateProblem } from './template.ts';
+import { longestRendering, parseTemplate, renderTemplate, type TemplateNode, type TemplateProblem } from './template.ts';
 
 export { GREETING_SETS, countryZone, greetingAt, hourIn, recipientTimeZone, type GreetingEntry, type GreetingSet } from './greetings.ts';
 export { cleanLeadName, firstNameOf } from './lead-name.ts';
@@ -50,18 +50,34 @@ const PLACEHOLDER_LENGTH = 40;
 /** Between the greeting line and the message. */
 const GREETING_SEPARATOR = '\n\n';
 
-/** The text of each placeholder for this lead. */
-export function placeholderValues(lead: ComposeLead, nameFallback = 'there'): Record<Placeholder, string> {
-	const name = cleanLeadName(lead.name);
-	const asText = (value: string | null | undefined) => (value ?? '').replace(/\r\n?/g, '\n').trim();
-	return {
-		name: name ?? nameFallback,
-		first_name: firstNameOf(name) ?? nameFallback,
-		phone: lead.phone.startsWith('+') ? lead.phone : `+${lead.phone}`,
-		niche: (lead.niches ?? []).map(asText).filter(Boolean).join(', '),
-		target_status: asText(lead.targetStatus),
-		notes: asText(lead.notes),
+const asText = (value: string | null | undefined) => (value ?? '').replace(/\r\n?/g, '\n').trim();
+
+/** The text of each placeholder for this lead, each worked out only if the template asks for it. */
+export function placeholderValues(lead: ComposeLead, nameFallback = 'there'): (field: Placeholder) => string {
+	let name: string | null | undefined;
+	const cleanName = () => (name === undefined ? (name = cleanLeadName(lead.name)) : name);
+	const values: Record<Placeholder, () => string> = {
+		name: () => cleanName() ?? nameFallback,
+		first_name: () => firstNameOf(cleanName()) ?? nameFallback,
+		phone: () => (lead.phone.startsWith('+') ? lead.phone : `+${lead.phone}`),
+		niche: () => (lead.niches ?? []).map(asText).filter(Boolean).join(', '),
+		target_status: () => asText(lead.targetStatus),
+		notes: () => asText(lead.notes),
 	};
+	return field => values[field]();
+}
+
+const parsedTemplates = new Map<string, TemplateNode[]>();
+
+/** A template's parse tree; a campaign's one template is parsed once, not once per recipient. */
+function templateNodes(template: string): TemplateNode[] {
+	let nodes = parsedTemplates.get(template);
+	if (!nodes) {
+		nodes = parseTemplate(template, PLACEHOLDER_SET).nodes;
+		if (parsedTemplates.size >= 200) parsedTemplates.delete(parsedTemplates.keys().next().value!);
+		parsedTemplates.set(template, nodes);
+	}
+	return nodes;
 }
 
 /**
@@ -70,16 +86,16 @@ export function placeholderValues(lead: ComposeLead, nameFallback = 'there'): Re
  */
 export function composeMessage(template: string, lead: ComposeLead, options: ComposeOptions): string {
 	const random = options.random ?? seededRandom(options.seed);
-	const values = placeholderValues(lead, options.nameFallback);
-	const body = renderTemplate(parseTemplate(template, PLACEHOLDER_SET).nodes, field => values[field as Placeholder], random).trim();
+	const value = placeholderValues(lead, options.nameFallback);
+	const body = renderTemplate(templateNodes(template), field => value(field as Placeholder), random).trim();
 	const set = greetingSet(options.greeting);
 	if (!set?.length) return body;
 	const zone = recipientTimeZone(lead.phone, options.timeZone ?? 'UTC');
 	const entry = greetingAt(set, hourIn(zone, options.now ?? new Date()))!;
 	// A greeting without a name reads "Good morning," not "Good morning there,".
 	const unnamed = cleanLeadName(lead.name) === null;
-	const greetingValues = (field: string) => (unnamed && (field === 'name' || field === 'first_name') ? '' : values[field as Placeholder]);
-	const greeting = renderTemplate(parseTemplate(entry.text, PLACEHOLDER_SET).nodes, greetingValues, options.random ?? seededRandom(`${options.seed}/greeting`)).trim();
+	const greetingValues = (field: string) => (unnamed && (field === 'name' || field === 'first_name') ? '' : value(field as Placeholder));
+	const greeting = renderTemplate(templateNodes(entry.text), greetingValues, options.random ?? seededRandom(`${options.seed}/greeting`)).trim();
 	return greeting ? greeting + GREETING_SEPARATOR + body : body;
 }
 

@@ -10,7 +10,10 @@ const NO_NAME = new Set(['none', 'nil', 'na', 'n/a', 'unknown', 'no name', 'nona
 /** Kept lower-case inside a title-cased name: "Ahmad bin Ismail", "Kumar a/l Muthu", "Ludwig van Beethoven". */
 const PARTICLES = new Set(['bin', 'binti', 'bte', 'binte', 'a/l', 'a/p', 'van', 'von', 'der', 'de', 'del', 'da', 'dos']);
 /** Honorifics skipped by {@link firstNameOf}, one or two words. */
-const TITLES = ['mr', 'mrs', 'ms', 'miss', 'mx', 'mdm', 'madam', 'dr', 'prof', 'sir', 'encik', 'en', 'puan', 'pn', 'cik', 'tuan', 'hj', 'haji', 'hajah', 'dato', 'datuk', 'datin', 'tan sri', 'dato sri', 'datuk seri'];
+const TITLES = ['mr', 'mrs', 'ms', 'miss', 'mx', 'mdm', 'madam', 'dr', 'prof', 'sir', 'encik', 'en', 'puan', 'pn', 'cik', 'tuan', 'hj', 'haji', 'hajah', 'dato', 'datuk', 'datin', 'tan sri', 'dato sri', 'datuk seri']
+	.map(title => title.split(' '))
+	// Longest first, so "Dato Sri" is skipped whole rather than as "Dato".
+	.sort((a, b) => b.length - a.length);
 
 /**
  * The name as a sales user would want it in a message:
@@ -56,11 +59,11 @@ function titleCase(words: string[]): string {
 export function firstNameOf(cleanName: string | null): string | null {
 	if (!cleanName) return null;
 	const words = cleanName.split(' ');
+	const plain = words.map(w => w.toLowerCase().replace(/['’]/g, ''));
 	for (let skipped = 0; skipped < words.length; ) {
-		const rest = words.slice(skipped).map(w => w.toLowerCase().replace(/['’]/g, ''));
-		const title = TITLES.filter(t => t.split(' ').every((part, i) => rest[i] === part)).sort((a, b) => b.length - a.length)[0];
+		const title = TITLES.find(parts => parts.every((part, i) => plain[skipped + i] === part));
 		if (!title) return words[skipped];
-		skipped += title.split(' ').length;
+		skipped += title.length;
 	}
 	return words[0];
 }
