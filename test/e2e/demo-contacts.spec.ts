@@ -1,40 +1,13 @@
-import path from 'node:path';
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asSchema } from '../../mixins/service-schema.ts';
-import DemoService from '../../services/demo/demo.service.ts';
-import { browserTestsEnabled, openBrowser, registerThroughForm, SOON } from '../helpers/browser.ts';
-import { CAMPAIGN_NODE_SERVICES, FAST_CAMPAIGN_SETTINGS, NO_PACING } from '../helpers/campaigns.ts';
-import { pgliteDatabase, type TestDatabase } from '../helpers/databases.ts';
-import { startNode, type TestNode } from '../helpers/node.ts';
+import { describe, expect, it } from 'vitest';
+import { browserTestsEnabled, registerThroughForm, SOON } from '../helpers/browser.ts';
+import { NO_PACING } from '../helpers/campaigns.ts';
+import { demoTestbed } from '../helpers/demo.ts';
 
 describe.runIf(browserTestsEnabled())('in demo mode a user adds the demo contacts as leads and reads what a campaign sent them', () => {
-	let db: TestDatabase;
-	let node: TestNode;
-	let browser: Awaited<ReturnType<typeof openBrowser>>;
-	let page: Page;
-
-	beforeAll(async () => {
-		db = pgliteDatabase();
-		node = await startNode({
-			db,
-			services: [...CAMPAIGN_NODE_SERVICES, asSchema(DemoService)],
-			settings: {
-				...FAST_CAMPAIGN_SETTINGS,
-				devices: { demo: true, startJitterMs: 0 },
-				demo: { statePath: path.join(db.dataDir, 'demo-whatsapp.json') },
-			},
-		});
-		browser = await openBrowser();
-		page = await browser.context.newPage();
-	});
-	afterAll(async () => {
-		await browser?.close();
-		await node?.stop();
-		await db?.drop();
-	});
+	const bed = demoTestbed();
 
 	it('link a device with the demo phone → add demo contacts as leads → a campaign → each contact shows the message', async () => {
+		const { node, page } = bed;
 		await registerThroughForm(page, node.url, { name: 'Nadia', email: 'nadia@example.com' });
 		const api = (method: 'post' | 'patch', route: string, data?: object) => page.request[method](`${node.url}${route}`, { data });
 

@@ -21,7 +21,7 @@ describe('the CSV files the Leads page offers are imports the server accepts', (
 	});
 
 	it('writes a sample whose every row imports, with its `;` sets, even for a tenant with no default country', () => {
-		const checked = asServerReadsIt(sampleLeadCsv(DEVICE.name), null);
+		const checked = asServerReadsIt(sampleLeadCsv([DEVICE.name]), null);
 		expect(checked).toHaveLength(3);
 		for (const result of checked) expect(result).toHaveProperty('values.deviceId', DEVICE.id);
 		expect(checked[0]).toMatchObject({ values: { phone: '+60123456789', niches: ['Property', 'Loans'], targetStatus: 'prospect', triggers: ['welcome'] } });
@@ -29,7 +29,7 @@ describe('the CSV files the Leads page offers are imports the server accepts', (
 	});
 
 	it('names a placeholder device in the sample when the user has none yet', () => {
-		expect(readLeadCsv(sampleLeadCsv(undefined)).rows.map((row) => row.input.device)).toEqual(['Sales KL 1', 'Sales KL 1', 'Sales KL 1']);
+		expect(readLeadCsv(sampleLeadCsv([])).rows.map((row) => row.input.device)).toEqual(['Sales KL 1', 'Sales KL 1', 'Sales KL 1']);
 	});
 
 	it('turns the demo contacts into leads of the chosen device, in the niche "demo"', () => {
@@ -37,15 +37,26 @@ describe('the CSV files the Leads page offers are imports the server accepts', (
 			{ name: 'Aisha Rahman', phone: '+60123450001' },
 			{ name: 'Chen, Wei', phone: '+60123450003' },
 		];
-		const checked = asServerReadsIt(demoContactsCsv(contacts, DEVICE.id), null);
+		const checked = asServerReadsIt(demoContactsCsv(contacts, [DEVICE.id]), null);
 		expect(checked).toEqual([
 			{ values: expect.objectContaining({ deviceId: DEVICE.id, name: 'Aisha Rahman', phone: '+60123450001', niches: ['demo'] }) },
 			{ values: expect.objectContaining({ deviceId: DEVICE.id, name: 'Chen, Wei', phone: '+60123450003', niches: ['demo'] }) },
 		]);
 	});
 
+	it('in demo mode, writes a sample of the demo contacts dealt over the devices in turn', () => {
+		const contacts = ['Aisha Rahman', 'Ben Carter', 'Chen Wei'].map((name, i) => ({ name, phone: `+6012345000${i + 1}` }));
+		const { rows } = readLeadCsv(sampleLeadCsv(['Sales KL', 'Sales JB'], contacts));
+		expect(rows.map(({ input }) => [input.name, input.phone, input.device, input.niches])).toEqual([
+			['Aisha Rahman', '+60123450001', 'Sales KL', 'demo'],
+			['Ben Carter', '+60123450002', 'Sales JB', 'demo'],
+			['Chen Wei', '+60123450003', 'Sales KL', 'demo'],
+		]);
+		expect(readLeadCsv(sampleLeadCsv([], contacts)).rows.map(({ input }) => input.device)).toEqual(['Sales KL 1', 'Sales KL 1', 'Sales KL 1']);
+	});
+
 	it('links a file as a data URL that decodes to the same text', () => {
-		const csv = sampleLeadCsv('D');
+		const csv = sampleLeadCsv(['D']);
 		const url = csvDataUrl(csv);
 		expect(url.startsWith('data:text/csv;charset=utf-8,')).toBe(true);
 		expect(decodeURIComponent(url.slice(url.indexOf(',') + 1))).toBe(csv);

@@ -2,6 +2,7 @@
  * CSV files the dashboard writes for an import: the sample offered beside the file picker and the
  * demo contacts as leads. The columns are the leads service's (services/leads/lead-csv.ts).
  */
+import type { DemoContactDto } from './api/demo.ts';
 
 /** A cell quoted when it holds a comma, a quote, a line break or edge spaces. */
 function csvCell(value: string): string {
@@ -13,24 +14,32 @@ export function csvFile(header: readonly string[], rows: readonly (readonly stri
 	return [header, ...rows].map((cells) => cells.map(csvCell).join(',')).join('\r\n') + '\r\n';
 }
 
-/** The sample file: every column, `;` sets and numbers as people write them, on the user's first device. */
-export function sampleLeadCsv(deviceName: string | undefined): string {
-	const device = deviceName ?? 'Sales KL 1';
+/** The device a sample names while the user has none yet. */
+const PLACEHOLDER_DEVICE = 'Sales KL 1';
+
+/**
+ * The sample file: every column, `;` sets and numbers as people write them, on the user's first
+ * device. In demo mode it is the demo contacts dealt over the user's devices instead, because a
+ * campaign to made-up numbers would only fail with "not on WhatsApp".
+ */
+export function sampleLeadCsv(deviceNames: readonly string[], demoContacts: readonly DemoContactDto[] = []): string {
+	const devices = deviceNames.length ? deviceNames : [PLACEHOLDER_DEVICE];
+	if (demoContacts.length) return demoContactsCsv(demoContacts, devices);
 	return csvFile(
 		['name', 'phone', 'niche', 'target_status', 'triggers', 'device', 'notes'],
 		[
-			['Siti Aminah', '+60 12-345 6789', 'Property;Loans', 'prospect', 'welcome', device, 'Met at the expo'],
-			['Ahmad Zaki', '+60 13-222 3333', 'Cars', 'customer', 'welcome;promo', device, ''],
-			['Chen Wei', '+65 8123 4567', 'Property', '', '', device, 'Prefers evenings, after 7pm'],
+			['Siti Aminah', '+60 12-345 6789', 'Property;Loans', 'prospect', 'welcome', devices[0], 'Met at the expo'],
+			['Ahmad Zaki', '+60 13-222 3333', 'Cars', 'customer', 'welcome;promo', devices[0], ''],
+			['Chen Wei', '+65 8123 4567', 'Property', '', '', devices[0], 'Prefers evenings, after 7pm'],
 		],
 	);
 }
 
-/** The demo contacts as an import for one device, tagged with the niche "demo" so a campaign can pick them. */
-export function demoContactsCsv(contacts: readonly { name: string; phone: string }[], deviceId: string): string {
+/** The demo contacts as an import, dealt over the devices (names or ids) in turn, tagged with the niche "demo" so a campaign can pick them. */
+export function demoContactsCsv(contacts: readonly DemoContactDto[], devices: readonly string[]): string {
 	return csvFile(
 		['name', 'phone', 'niche', 'device'],
-		contacts.map((contact) => [contact.name, contact.phone, 'demo', deviceId]),
+		contacts.map((contact, i) => [contact.name, contact.phone, 'demo', devices[i % devices.length]]),
 	);
 }
 

@@ -15,6 +15,8 @@ class Demo {
 	enabled = $state(false);
 	/** Whether the server has answered, so "not in demo mode" can be told from "not asked yet". */
 	known = $state(false);
+	/** The demo contacts, once `loadContacts` has read them (they stay the same while the demo runs). */
+	contacts = $state<DemoContactDto[]>([]);
 	#checked: Promise<void> | undefined;
 
 	/** Asks the server once per page load; a failed check is retried next time. */
@@ -38,6 +40,17 @@ class Demo {
 
 	listContacts(): Promise<DemoContactDto[]> {
 		return listDemoContacts();
+	}
+
+	/** Reads the demo contacts once, in demo mode only; a failure leaves the list empty. */
+	async loadContacts(): Promise<void> {
+		await this.check();
+		if (!this.enabled || this.contacts.length) return;
+		try {
+			this.contacts = await listDemoContacts();
+		} catch (error) {
+			console.error('Could not read the demo contacts', error);
+		}
 	}
 }
 
