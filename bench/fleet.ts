@@ -106,6 +106,14 @@ export async function startFleetcast(fleet: Fleet, services: string[], env: Reco
 	return { spawnedAt, readyAt: Date.now() };
 }
 
+/** Throws when the node or the double has ended, so that a run does not wait for what can no longer happen. */
+export function assertRunning(fleet: Fleet): void {
+	for (const [name, proc] of [['node', fleet.node], ['double', fleet.double?.process]] as const) {
+		const ended = proc && (proc.child.exitCode ?? proc.child.signalCode);
+		if (ended !== undefined && ended !== null) throw new Error(`the ${name} ended (${ended}); its last lines:\n${proc!.output().split('\n').slice(-20).join('\n')}`);
+	}
+}
+
 /** The warnings and errors in a node's log (Moleculer's short format: `[time] WARN  node/SERVICE: …`). */
 export function logProblems(output: string): { warnings: number; errors: number; first?: string } {
 	const lines = output.replace(/\x1b\[[\d;]*m/g, '').split('\n');
