@@ -1,14 +1,35 @@
 import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
-/** Linux only: utime + stime from /proc, in clock ticks of 1/100 s. */
+/** utime + stime of a /proc/<pid>/stat line, in clock ticks of 1/100 s (the command name in brackets may hold spaces). */
+function statCpuSeconds(stat: string): number {
+	const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+	return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Linux only: CPU seconds (user + system) of one process. */
 export function processCpuSeconds(pid: number | 'self'): number {
 	try {
-		const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-		return (Number(fields[11]) + Number(fields[12])) / 100;
+		return statCpuSeconds(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
 	} catch {
 		return Number.NaN;
 	}
+}
+
+/** Linux only: CPU seconds (utime + stime) of every running process whose command name is `command`, by pid. */
+export function cpuSecondsOf(command: string): Map<number, number> {
+	const seconds = new Map<number, number>();
+	for (const entry of fs.readdirSync('/proc', { withFileTypes: true })) {
+		if (!entry.isDirectory() || !/^\d+$/.test(entry.name)) continue;
+		try {
+			const stat = fs.readFileSync(`/proc/${entry.name}/stat`, 'utf8');
+			if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== command) continue;
+			seconds.set(Number(entry.name), statCpuSeconds(stat));
+		} catch {
+			// the process ended while we looked
+		}
+	}
+	return seconds;
 }
 
 /** Linux only: CPU seconds all processes on the machine have used (everything but idle and iowait). */

@@ -15,7 +15,6 @@
  * SERVER_CPU_PROF=<dir> writes a V8 CPU profile of each node there. On failure the logs of the
  * nodes and the double are kept in a folder under the system's temporary directory.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,14 +22,11 @@ import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { readEnv } from '../mixins/env.ts';
 import type { DeviceDto } from '../services/devices/devices.params.ts';
-import { createDatabase, tempDir, type TestDatabase } from '../test/helpers/databases.ts';
+import { createDatabase, tempDir } from '../test/helpers/databases.ts';
 import { Client, LiveSocket } from '../test/helpers/http.ts';
-import { freePort, waitForReady, type NodeProcess } from '../test/helpers/processes.ts';
-import { DoubleControl } from '../test/whatsapp-double/control-client.ts';
+import { freePort, type NodeProcess } from '../test/helpers/processes.ts';
 import type { LoggedEvent } from '../test/whatsapp-double/events.ts';
-import { cpuMeter, processCpuSeconds } from './cpu.ts';
-
-const ROOT = path.resolve(import.meta.dirname, '..');
+import { cleanUp, cleanUpOnInterrupt, cpuSince, formatCores, LINK_CONCURRENCY, linkDevices, log, logProblems, nodeEnv, startDouble, startFleetcast, type Fleet } from './fleet.ts';
 const { values: flags, positionals } = parseArgs({ allowPositionals: true, options: { concurrency: { type: 'string' }, jitter: { type: 'string' } } });
 const N = Number(positionals[0] ?? 1000);
 if (!Number.isInteger(N) || N < 1) throw new Error(`N must be a positive integer, got ${positionals[0]}`);
@@ -41,9 +37,7 @@ for (const [flag, value] of [['--concurrency', CONNECT_CONCURRENCY], ['--jitter'
 	if (!Number.isInteger(value) || value < 0) throw new Error(`${flag} must be a non-negative integer`);
 }
 
-/** Links run this many at a time, as in bench/double-link.ts: each generates and uploads 812 pre-keys. */
-const LINK_CONCURRENCY = 20;
-const LINK_TIMEOUT_MS = 180_000;
+const SERVICES = ['gateway', 'users', 'devices'];
 const RESTART_TIMEOUT_MS = 20 * 60_000;
 /** Memory is sampled this long, every SAMPLE_EVERY_MS, after SETTLE_MS of quiet. */
 const SETTLE_MS = 10_000;
@@ -58,44 +52,6 @@ const median = (xs: number[]) => {
 	const sorted = xs.filter(Number.isFinite).sort((a, b) => a - b);
 	return sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : Number.NaN;
 };
-const log = (message: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
-
-/**
- * A process of the project's Node with its output kept. (test/helpers' spawnNode cannot be used
- * for the node: it starts it without --experimental-async-context-frame, which `npm start` passes
- * and NODE_OPTIONS does not accept.)
- */
-function spawnProcess(args: string[], env: Record<string, string> = {}): NodeProcess {
-	const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-	let output = '';
-	child.stdout!.on('data', d => (output += d));
-	child.stderr!.on('data', d => (output += d));
-	const exited = new Promise<number | null>(resolve => child.once('exit', code => resolve(code)));
-	return {
-		child,
-		output: () => output,
-		async stop(signal = 'SIGTERM') {
-			if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-			return exited;
-		},
-	};
-}
-
-function spawnFleetcast(env: Record<string, string>): NodeProcess {
-	// SERVER_CPU_PROF=<dir> writes a V8 CPU profile of each node there when it stops (as in bench/server.ts).
-	if (process.env.SERVER_CPU_PROF) env = { ...env, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.SERVER_CPU_PROF}` };
-	const runner = path.join(ROOT, 'node_modules/moleculer/bin/moleculer-runner.mjs');
-	const services = ['gateway', 'users', 'devices'].map(s => `services/${s}/${s}.service.ts`);
-	return spawnProcess(['--experimental-async-context-frame', '--import', 'tsx', runner, '--config', 'moleculer.config.ts', ...services], env);
-}
-
-/** The warnings and errors in a node's log (Moleculer's short format: `[time] WARN  node/SERVICE: …`). */
-function logProblems(output: string): { warnings: number; errors: number; first?: string } {
-	const lines = output.replace(/\x1b\[[\d;]*m/g, '').split('\n');
-	const warnings = lines.filter(l => /\bWARN\b/.test(l));
-	const errors = lines.filter(l => /\b(ERROR|FATAL)\b/.test(l));
-	return { warnings: warnings.length, errors: errors.length, first: errors[0] ?? warnings[0] };
-}
 
 /** Resident memory of a process from /proc (Linux): now, and the most it ever had. */
 function residentBytes(pid: number): { rss: number; peak: number } {
@@ -197,60 +153,6 @@ function countBy(devices: DeviceDto[]): Record<string, number> {
 	return counts;
 }
 
-/** The double in its own process, from its CLI, with its state file in `dir`. */
-async function startDouble(dir: string): Promise<{ process: NodeProcess; url: string; control: DoubleControl }> {
-	const port = await freePort();
-	const double = spawnProcess(['--import', 'tsx', 'test/whatsapp-double/cli.ts', '--port', String(port), '--state', path.join(dir, 'double-state.json')]);
-	const url = `http://127.0.0.1:${port}`;
-	await waitForReady(`${url}/control/info`, double);
-	return { process: double, url, control: new DoubleControl(url) };
-}
-
-interface Fleet {
-	dir: string;
-	db?: TestDatabase;
-	double?: Awaited<ReturnType<typeof startDouble>>;
-	/** The node running now. */
-	node?: NodeProcess;
-	/** Every node started, for their logs. */
-	nodes: NodeProcess[];
-}
-
-async function startNode(fleet: Fleet, env: Record<string, string>, url: string): Promise<{ spawnedAt: number; readyAt: number }> {
-	const spawnedAt = Date.now();
-	fleet.node = spawnFleetcast(env);
-	fleet.nodes.push(fleet.node);
-	await waitForReady(`${url}/readyz`, fleet.node, 120_000);
-	return { spawnedAt, readyAt: Date.now() };
-}
-
-/** Creates one device, pairs it by QR, has a new account of the double scan it, and waits until Fleetcast says it is online. */
-async function linkDevice(client: Client, live: LiveSocket, control: DoubleControl, name: string): Promise<string> {
-	const created = await client.post<DeviceDto>('/api/devices', { name });
-	if (created.status !== 201) throw new Error(`POST /api/devices answered ${created.status}: ${JSON.stringify(created.body)}`);
-	const id = created.body.id;
-	const pairing = await client.post<{ qr: string | null }>(`/api/devices/${id}/pair`, { method: 'qr' });
-	if (pairing.status !== 200 || !pairing.body.qr) throw new Error(`pairing ${id} gave no QR: ${pairing.status} ${JSON.stringify(pairing.body)}`);
-	const phone = await control.addAccount();
-	await phone.scan(pairing.body.qr);
-	await live.next(f => f.type === 'device.status-changed' && f.payload?.deviceId === id && f.payload.status === 'online', LINK_TIMEOUT_MS);
-	return id;
-}
-
-async function linkAll(client: Client, live: LiveSocket, control: DoubleControl): Promise<void> {
-	const started = Date.now();
-	let next = 0;
-	let linked = 0;
-	const worker = async () => {
-		while (next < N) {
-			const i = next++;
-			await linkDevice(client, live, control, `Fleet ${i + 1}`);
-			if (++linked % 100 === 0 || linked === N) log(`linked ${linked}/${N} after ${((Date.now() - started) / 1000).toFixed(0)} s`);
-		}
-	};
-	await Promise.all(Array.from({ length: Math.min(LINK_CONCURRENCY, N) }, worker));
-}
-
 /** Polls until every device shows `online` in the API (returns them), or fails after `timeoutMs`. */
 async function waitAllOnline(client: Client, timeoutMs: number, everyMs = 500): Promise<{ devices: DeviceDto[]; seenAt: number }> {
 	const deadline = Date.now() + timeoutMs;
@@ -263,46 +165,18 @@ async function waitAllOnline(client: Client, timeoutMs: number, everyMs = 500): 
 	}
 }
 
-/** Starts counting CPU; the result gives the cores used since by the node (whichever runs), the double, this bench and the rest of the machine. */
-function cpuSince(fleet: Fleet): () => { node: number; double: number; bench: number; others: number } {
-	const pidSeconds = (proc?: NodeProcess) => (proc?.child.pid && proc.child.exitCode === null ? processCpuSeconds(proc.child.pid) : 0);
-	const started = Date.now();
-	const double = pidSeconds(fleet.double?.process);
-	const meter = cpuMeter({ cpuSeconds: () => pidSeconds(fleet.node) });
-	return () => {
-		const { server, bench, others } = meter();
-		const doubleCores = (pidSeconds(fleet.double?.process) - double) / ((Date.now() - started) / 1000);
-		const round = (x: number) => Number(x.toFixed(2));
-		return { node: round(server), double: round(doubleCores), bench: round(bench), others: round(Math.max(0, others - doubleCores)) };
-	};
-}
-
-const formatCores = (c: ReturnType<ReturnType<typeof cpuSince>>) => `CPU cores: node ${c.node}, double ${c.double}, bench ${c.bench}, other processes ${c.others}`;
-
 async function main(fleet: Fleet): Promise<void> {
 	const cores = os.cpus().length;
 	log(`N=${N}; DEVICE_CONNECT_CONCURRENCY=${CONNECT_CONCURRENCY}, DEVICE_START_JITTER_MS=${START_JITTER_MS}; ${cores} cores, ${mib(os.totalmem()).toFixed(0)} MiB, Node ${process.version}`);
-	fleet.double = await startDouble(fleet.dir);
+	fleet.double = await startDouble(path.join(fleet.dir, 'double-state.json'));
 	const { control } = fleet.double;
 	fleet.db = await createDatabase('postgres');
 	const port = await freePort();
 	const url = `http://127.0.0.1:${port}`;
-	const env = {
-		PORT: String(port),
-		HOST: '127.0.0.1',
-		DATA_DIR: fleet.db.dataDir,
-		DATABASE_URL: fleet.db.databaseUrl!,
-		WHATSAPP_DOUBLE_URL: fleet.double.url,
-		LOG_LEVEL: 'warn',
-		DEVICE_CONNECT_CONCURRENCY: String(CONNECT_CONCURRENCY),
-		DEVICE_START_JITTER_MS: String(START_JITTER_MS),
-		// One node on its own: no cluster, no shared cache or limiter even if the shell sets them.
-		TRANSPORTER: '',
-		REDIS_URL: '',
-	};
+	const env = { ...nodeEnv(fleet, port), DEVICE_CONNECT_CONCURRENCY: String(CONNECT_CONCURRENCY), DEVICE_START_JITTER_MS: String(START_JITTER_MS) };
 
 	// 1. Start, measure the idle node, link N devices.
-	const first = await startNode(fleet, env, url);
+	const first = await startFleetcast(fleet, SERVICES, env, url);
 	log(`node ready after ${seconds(first.readyAt - first.spawnedAt)} s; measuring it idle`);
 	const firstInspector = await openInspector(fleet.node!);
 	if (!firstInspector) log('could not open the node\'s inspector: heap figures come from /metrics, without a GC');
@@ -315,7 +189,7 @@ async function main(fleet: Fleet): Promise<void> {
 	const live = await LiveSocket.open(url, { cookie: client.cookie! });
 	const linkStarted = Date.now();
 	const linkCpu = cpuSince(fleet);
-	await linkAll(client, live, control);
+	await linkDevices(client, live, control, N);
 	const linkMs = Date.now() - linkStarted;
 	const linkCores = linkCpu();
 	live.close();
@@ -363,7 +237,7 @@ async function main(fleet: Fleet): Promise<void> {
 		}
 	})();
 	const restartCpu = cpuSince(fleet); // fleet.node is unset: the new node counts from its start
-	const second = await startNode(fleet, env, url);
+	const second = await startFleetcast(fleet, SERVICES, env, url);
 	const nodePid = fleet.node!.child.pid!;
 	log(`node ready after ${seconds(second.readyAt - second.spawnedAt)} s; waiting for all ${N} online`);
 	const online = await waitAllOnline(client, RESTART_TIMEOUT_MS);
@@ -475,29 +349,8 @@ async function main(fleet: Fleet): Promise<void> {
 	if (restart.conflicts || restart.qrsIssued) throw new Error(`after the restart the double saw ${restart.conflicts} conflicts and issued ${restart.qrsIssued} QRs; there should be none`);
 }
 
-async function cleanUp(fleet: Fleet, failed: boolean): Promise<void> {
-	if (failed) {
-		const saved = path.join(os.tmpdir(), `device-fleet-${Date.now()}`);
-		fs.mkdirSync(saved, { recursive: true });
-		fleet.nodes.forEach((node, i) => fs.writeFileSync(path.join(saved, `node-${i + 1}.log`), node.output()));
-		if (fleet.double) fs.writeFileSync(path.join(saved, 'double.log'), fleet.double.process.output());
-		const tail = (fleet.nodes.at(-1)?.output() ?? '').split('\n').slice(-40).join('\n');
-		console.error(`node output (last lines; all logs in ${saved}):\n${tail}`);
-	}
-	const kill = async (proc?: NodeProcess) => {
-		if (!proc) return;
-		const timer = setTimeout(() => proc.child.kill('SIGKILL'), 60_000);
-		await proc.stop('SIGTERM');
-		clearTimeout(timer);
-	};
-	await kill(fleet.node).catch(() => undefined);
-	await kill(fleet.double?.process).catch(() => undefined);
-	await fleet.db?.drop().catch(err => console.error(`dropping the database: ${err.message}`));
-	fs.rmSync(fleet.dir, { recursive: true, force: true });
-}
-
 const fleet: Fleet = { dir: tempDir('fc-fleet-'), nodes: [] };
-process.once('SIGINT', () => void cleanUp(fleet, false).finally(() => process.exit(130)));
+cleanUpOnInterrupt(fleet, 'device-fleet');
 let failed = false;
 try {
 	await main(fleet);
@@ -505,6 +358,6 @@ try {
 	failed = true;
 	console.error(`FAILED: ${(err as Error).stack ?? err}`);
 } finally {
-	await cleanUp(fleet, failed);
+	await cleanUp(fleet, failed, 'device-fleet');
 }
 process.exit(failed ? 1 : 0);
