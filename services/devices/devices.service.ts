@@ -493,6 +493,8 @@ const DevicesService: FleetServiceSchema<DevicesSettings, Methods, Locals> = {
 		this.dispatcher = new Dispatcher(
 			{
 				nodeId,
+				// Any node's: the typings insist on a node id, the registry takes none for "anywhere".
+				outboxAvailable: () => this.broker.registry.hasService('messages', undefined as never),
 				actors: () => this.host.heldActors(),
 				claim: devices => call<ClaimedMessage[]>('messages.claim', { nodeId, devices }),
 				record: results => call<void>('messages.record', { results } satisfies { results: SendResult[] }),

@@ -19,6 +19,8 @@ export interface DevicePacing {
 
 export interface DispatchDeps {
 	nodeId: string;
+	/** Whether the outbox (the messages service) runs anywhere in the cluster now. */
+	outboxAvailable(): boolean;
 	/** The actors this node holds now. */
 	actors(): Iterable<DeviceActor>;
 	claim(devices: { deviceId: string; epoch: number }[]): Promise<ClaimedMessage[]>;
@@ -187,6 +189,8 @@ export class Dispatcher {
 	}
 
 	private async round(): Promise<void> {
+		// A node may hold devices before (or without) any messages service: nothing to claim yet.
+		if (!this.deps.outboxAvailable()) return;
 		try {
 			await this.syncLanes();
 			const now = Date.now();
