@@ -120,6 +120,20 @@ export interface UserDto {
 	createdAt: string;
 }
 
+export const sendingSettingsParams = {
+	$$strict: true,
+	userIds: { type: 'array', max: 10_000, items: { type: 'uuid' } },
+} as const;
+export interface SendingSettingsParams {
+	userIds: string[];
+}
+
+/** What sending a tenant's messages needs: its zone (quiet hours, greetings) and its own greeting sets. */
+export interface SendingSettingsDto {
+	timeZone: string;
+	greetings: TenantGreetings;
+}
+
 export interface ApiTokenDto {
 	id: string;
 	name: string;

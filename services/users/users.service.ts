@@ -181,6 +181,17 @@ const UsersService: FleetServiceSchema<Record<string, never>, Methods, Locals> =
 			},
 		},
 
+		/** Each tenant's zone and own greeting sets, for the devices that send its messages. Internal. */
+		sendingSettings: {
+			auth: 'public',
+			visibility: 'public',
+			params: P.sendingSettingsParams,
+			async handler(ctx: Context<P.SendingSettingsParams>): Promise<Record<string, P.SendingSettingsDto>> {
+				const users = await emOf(ctx).find(User, { id: { $in: ctx.params.userIds } }, { fields: ['id', 'timeZone', 'greetings'] });
+				return Object.fromEntries(users.map(u => [u.id, { timeZone: u.timeZone, greetings: u.greetings ?? {} }]));
+			},
+		},
+
 		listTokens: {
 			rest: 'GET /tokens',
 			async handler(ctx: Context) {
