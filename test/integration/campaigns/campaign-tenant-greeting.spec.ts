@@ -97,4 +97,14 @@ describe('a campaign greets with the tenant’s own greeting set, as it is when 
 		expect(got.text).toBe('Changed greeting, Aisha!\n\nLast day of the sale.');
 		await waitForReport(client, id, r => r.status === 'completed');
 	});
+
+	it('the length check of a campaign counts the tenant’s own greeting of its language', async () => {
+		expect((await client.patch('/api/me/settings', { greetings: { en: [{ fromHour: 0, text: 'w'.repeat(200) }] } })).status).toBe(200);
+		// With a shipped greeting (about 60 characters) it fits; with the tenant's 200 it does not.
+		const draft = (greeting: string) => client.post('/api/campaigns', { title: 'Long', scheduledAt: new Date(Date.now() + 3_600_000).toISOString(), greeting, message: 'a'.repeat(3950), draft: true });
+		const refused = await draft('en');
+		expect(refused.status).toBe(400);
+		expect(refused.body.error.fields).toEqual([{ field: 'message', message: expect.stringMatching(/^The longest version of this message has about 4152 characters/) }]);
+		expect((await draft('ms')).status).toBe(201);
+	});
 });
