@@ -6,6 +6,7 @@ import { Migration20261123130040_UserCountry } from './Migration20261123130040_U
 import { Migration20261123130255_Leads } from './Migration20261123130255_Leads.ts';
 import { Migration20261123130831_Media } from './Migration20261123130831_Media.ts';
 import { Migration20261201085454_OutboxPartialIndexes } from './Migration20261201085454_OutboxPartialIndexes.ts';
+import { Migration20261201091216_UserGreetings } from './Migration20261201091216_UserGreetings.ts';
 
 /** Migrations in the order they apply. `npm run migration:create -- <name>` writes a new file; add it here. */
 export const migrationsList = [
@@ -17,4 +18,5 @@ export const migrationsList = [
 	{ name: 'Migration20261123130255_Leads', class: Migration20261123130255_Leads },
 	{ name: 'Migration20261123130831_Media', class: Migration20261123130831_Media },
 	{ name: 'Migration20261201085454_OutboxPartialIndexes', class: Migration20261201085454_OutboxPartialIndexes },
+	{ name: 'Migration20261201091216_UserGreetings', class: Migration20261201091216_UserGreetings },
 ];

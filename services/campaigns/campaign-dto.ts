@@ -1,5 +1,6 @@
 import { Errors, type Context } from 'moleculer';
-import { checkTemplate, type GreetingChoice } from '../messages/compose.ts';
+import { checkTemplate, tenantGreeting } from '../messages/compose.ts';
+import type { UserDto } from '../users/users.params.ts';
 import type { Campaign } from './campaign.entity.ts';
 import type { CampaignDto, CampaignFields } from './campaigns.params.ts';
 import { instantOf, wallTimeAt } from './zoned-time.ts';
@@ -51,7 +52,9 @@ export async function applyFields(ctx: Context, c: Campaign, f: Partial<Campaign
 	if (f.targetStatus !== undefined) c.targetStatus = f.targetStatus;
 	if (f.message !== undefined) c.message = f.message;
 	if (f.greeting !== undefined) c.greeting = f.greeting;
-	const problem = checkTemplate(c.message, { greeting: c.greeting as GreetingChoice }).find(p => p.severity === 'error');
+	// The greeting counts towards the length as the tenant's own set of that language has it.
+	const greetings = c.greeting === 'none' ? {} : (await ctx.call<UserDto>('users.me')).greetings;
+	const problem = checkTemplate(c.message, { greeting: tenantGreeting(c.greeting, greetings) }).find(p => p.severity === 'error');
 	if (problem) throw invalid('message', problem.message);
 	if (f.minDelaySeconds !== undefined) c.minDelaySeconds = f.minDelaySeconds;
 	if (f.maxDelaySeconds !== undefined) c.maxDelaySeconds = f.maxDelaySeconds;

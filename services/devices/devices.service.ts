@@ -14,6 +14,8 @@ import { DEFAULT_DISPATCH_OPTIONS, Dispatcher, type DevicePacing } from './dispa
 import type { ClaimedMessage, Receipt as OutboxReceipt, SendResult } from '../messages/outbox.ts';
 import * as ME from '../messages/messages.events.ts';
 import { renderMessage } from '../messages/render.ts';
+import * as UE from '../users/users.events.ts';
+import type { SendingSettingsDto } from '../users/users.params.ts';
 import type { OutgoingMessage, WhatsAppDriver } from './whatsapp-driver.ts';
 import { Device, type DeviceStatus } from './device.entity.ts';
 import { preferredNode, type SqlConnection } from './leases.ts';
@@ -49,6 +51,7 @@ interface Methods {
 	liveNodes(): string[];
 	findServer(): Promise<WhatsAppServer | undefined>;
 	devicePacing(deviceIds: string[]): Promise<Map<string, DevicePacing>>;
+	sendingSettings(userIds: string[]): Promise<Map<string, SendingSettingsDto>>;
 	prepare(message: ClaimedMessage, timeZone: string): Promise<OutgoingMessage>;
 	/** The WhatsApp connection of one device: Baileys, pointed at WhatsApp or at a double. */
 	createDriver(store: AuthStateStore): WhatsAppDriver;
@@ -62,6 +65,8 @@ interface Locals {
 	db: SqlConnection;
 	redisUrl?: string;
 	owners: Map<string, string>;
+	/** Per tenant, what sending its messages needs (from the users service), kept current by `user.settings-changed`. */
+	tenants: Map<string, Promise<SendingSettingsDto>>;
 	metricsTimer?: NodeJS.Timeout;
 	server?: WhatsAppServer;
 }
@@ -269,6 +274,17 @@ const DevicesService: FleetServiceSchema<DevicesSettings, Methods, Locals> = {
 				if (this.host?.actor(id)) this.dispatcher?.repace(id, { ...limits, ...quietMinutes(quietHours) });
 			},
 		},
+		/** Heard on every node: greetings render with the new sets from the next send, quiet hours follow a new zone. */
+		[UE.USER_SETTINGS_CHANGED]: {
+			handler(ctx: Context<UE.UserSettingsChanged>) {
+				const { userId, timeZone, greetings } = ctx.params;
+				if (!this.tenants?.has(userId)) return;
+				this.tenants.set(userId, Promise.resolve({ timeZone, greetings }));
+				for (const id of this.host.heldDevices()) {
+					if (this.owners.get(id) === userId) this.dispatcher.repace(id, { timeZone });
+				}
+			},
+		},
 		'$services.changed'() {
 			void this.host?.tick();
 		},
@@ -353,11 +369,12 @@ const DevicesService: FleetServiceSchema<DevicesSettings, Methods, Locals> = {
 
 		async devicePacing(deviceIds) {
 			const rows = await this.db.execute<Record<string, unknown>[]>(
-				`select d.id, d.min_delay_seconds, d.max_delay_seconds, d.hourly_cap, d.daily_cap, d.warm_up, d.quiet_start_minute, d.quiet_end_minute,
-				   d.created_at, u.time_zone
-				 from devices d join users u on u.id = d.user_id where d.id in (select jsonb_array_elements_text(?::jsonb)::uuid)`,
+				`select id, user_id, min_delay_seconds, max_delay_seconds, hourly_cap, daily_cap, warm_up, quiet_start_minute, quiet_end_minute, created_at
+				 from devices where id in (select jsonb_array_elements_text(?::jsonb)::uuid)`,
 				[JSON.stringify(deviceIds)],
 			);
+			for (const r of rows) this.owners.set(r.id as string, r.user_id as string);
+			const tenants = await this.sendingSettings([...new Set(rows.map(r => r.user_id as string))]);
 			const minute = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 			return new Map(
 				rows.map(r => [
@@ -370,15 +387,32 @@ const DevicesService: FleetServiceSchema<DevicesSettings, Methods, Locals> = {
 						warmUp: Boolean(r.warm_up),
 						quietStartMinute: minute(r.quiet_start_minute),
 						quietEndMinute: minute(r.quiet_end_minute),
-						timeZone: r.time_zone as string,
+						timeZone: tenants.get(r.user_id as string)?.timeZone ?? 'UTC',
 						since: new Date(r.created_at as string).getTime(),
 					},
 				]),
 			);
 		},
 
-		async prepare(message, timeZone) {
-			const outgoing: OutgoingMessage = { to: message.recipient.replace(/^\+/, ''), id: message.waMessageId, text: renderMessage(message, timeZone) };
+		/** Asks the users service only for tenants not known here yet, all in one call. */
+		async sendingSettings(userIds: string[]) {
+			const missing = userIds.filter(id => !this.tenants.has(id));
+			if (missing.length) {
+				const fetched = this.broker.call<Record<string, SendingSettingsDto>, object>('users.sendingSettings', { userIds: missing });
+				for (const id of missing) {
+					const one = fetched.then(found => found[id] ?? { timeZone: 'UTC', greetings: {} });
+					// A failed look-up is asked again next time, not remembered.
+					one.catch(() => this.tenants.get(id) === one && this.tenants.delete(id));
+					this.tenants.set(id, one);
+				}
+			}
+			return new Map(await Promise.all(userIds.map(async id => [id, await this.tenants.get(id)!] as const)));
+		},
+
+		async prepare(message: ClaimedMessage, timeZone: string) {
+			const tenant = (await this.sendingSettings([message.userId])).get(message.userId)!;
+			const text = renderMessage(message, { timeZone, greetings: tenant.greetings });
+			const outgoing: OutgoingMessage = { to: message.recipient.replace(/^\+/, ''), id: message.waMessageId, text };
 			if (message.mediaId) {
 				const key = `${message.userId}/${message.mediaId}`;
 				let image = this.images.get(key);
@@ -438,6 +472,7 @@ const DevicesService: FleetServiceSchema<DevicesSettings, Methods, Locals> = {
 		this.settings = { ...defaults, ...this.settings };
 		this.redisUrl = env.redisUrl;
 		this.owners = new Map();
+		this.tenants = new Map();
 		this.images = new Map();
 		this.limiter = env.redisUrl
 			? new RedisConnectLimiter(acquireRedis(env.redisUrl), `${env.namespace}:device-connects`, this.settings.connectConcurrency)

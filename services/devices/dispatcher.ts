@@ -61,6 +61,8 @@ interface Lane {
 	nextAt: number;
 	idleUntil: number;
 	busy: boolean;
+	/** `nextAt` is only the next look at quiet hours, not a gap or a cap. */
+	quiet: boolean;
 }
 
 /** Local minute of the day in a time zone. */
@@ -156,10 +158,19 @@ export class Dispatcher {
 		});
 	}
 
-	/** A device's pacing was edited: it applies from its next send (its sends so far still count). */
-	repace(deviceId: string, pacing: Omit<DevicePacing, 'timeZone' | 'since'>): void {
+	/**
+	 * A device's pacing or its tenant's zone was edited: it applies from its next send (its sends so
+	 * far still count), and a lane that quiet hours held is looked at again now.
+	 */
+	repace(deviceId: string, pacing: Partial<Omit<DevicePacing, 'since'>>): void {
 		const lane = this.lanes.get(deviceId);
-		if (lane) lane.pacing = { ...lane.pacing, ...pacing };
+		if (!lane) return;
+		lane.pacing = { ...lane.pacing, ...pacing };
+		if (lane.quiet) {
+			lane.quiet = false;
+			lane.nextAt = 0;
+			this.wake();
+		}
 	}
 
 	receipt(receipts: Receipt[]): void {
@@ -199,8 +210,10 @@ export class Dispatcher {
 				if (lane.busy || !lane.actor.canSend || lane.idleUntil > now || lane.nextAt > now) continue;
 				if (inQuietHours(lane.pacing, now)) {
 					lane.nextAt = now + 60_000;
+					lane.quiet = true;
 					continue;
 				}
+				lane.quiet = false;
 				const free = capFreeAt(lane.pacing, lane.sends, now);
 				if (free > now) {
 					lane.nextAt = free;
@@ -258,6 +271,7 @@ export class Dispatcher {
 					nextAt: last ? last + p.minDelaySeconds * 1000 : 0,
 					idleUntil: 0,
 					busy: false,
+					quiet: false,
 				});
 			}
 		} finally {

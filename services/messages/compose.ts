@@ -3,11 +3,22 @@
  * Pure (no I/O): the messages service calls it per recipient at send time, seeded with the
  * message id, so the same message always renders to the same text.
  */
-import { GREETING_SETS, greetingAt, hourIn, recipientTimeZone, type GreetingSet } from './greetings.ts';
+import { GREETING_SETS, greetingAt, hourIn, recipientTimeZone, type GreetingSet, type TenantGreetings } from './greetings.ts';
 import { cleanLeadName, firstNameOf } from './lead-name.ts';
 import { longestRendering, parseTemplate, renderTemplate, type TemplateNode, type TemplateProblem } from './template.ts';
 
-export { GREETING_SETS, countryZone, greetingAt, hourIn, recipientTimeZone, type GreetingEntry, type GreetingSet } from './greetings.ts';
+export {
+	GREETING_LANGUAGES,
+	GREETING_SETS,
+	countryZone,
+	greetingAt,
+	hourIn,
+	recipientTimeZone,
+	type GreetingEntry,
+	type GreetingLanguage,
+	type GreetingSet,
+	type TenantGreetings,
+} from './greetings.ts';
 export { cleanLeadName, firstNameOf } from './lead-name.ts';
 export { expandLineBreaks, type TemplateProblem, type TemplateProblemCode } from './template.ts';
 
@@ -102,6 +113,26 @@ export function composeMessage(template: string, lead: ComposeLead, options: Com
 function greetingSet(choice: GreetingChoice | undefined): GreetingSet | undefined {
 	if (choice === undefined || choice === 'none') return undefined;
 	return typeof choice === 'string' ? GREETING_SETS[choice] : choice;
+}
+
+/** A message's greeting word (`none`, `en`, `ms`) as the tenant greets: its own version of the set, else the shipped one. */
+export function tenantGreeting(word: string, own: TenantGreetings | null | undefined): GreetingChoice {
+	if (!Object.hasOwn(GREETING_SETS, word)) return 'none';
+	const language = word as keyof typeof GREETING_SETS;
+	return own?.[language] ?? language;
+}
+
+/**
+ * What is wrong with one greeting's text: everything {@link checkTemplate} refuses, and unknown
+ * placeholders too, since a greeting can only use the lead's fields.
+ */
+export function checkGreeting(text: string): TemplateProblem[] {
+	if (!text.trim()) return [{ severity: 'error', code: 'EMPTY', message: 'Write the greeting, or remove this line.' }];
+	return parseTemplate(text, PLACEHOLDER_SET).problems.map(problem => {
+		if (problem.code !== 'UNKNOWN_PLACEHOLDER') return { ...problem, severity: 'error' };
+		const typed = /^\{[^}]*\}/.exec(text.slice(problem.at))?.[0];
+		return { ...problem, severity: 'error', message: `${typed} is not a placeholder. A greeting can use ${PLACEHOLDERS.map(p => `{${p}}`).join(', ')}.` };
+	});
 }
 
 /**

@@ -27,6 +27,12 @@ export const GREETING_SETS = {
 	],
 } as const satisfies Record<string, GreetingSet>;
 
+export type GreetingLanguage = keyof typeof GREETING_SETS;
+export const GREETING_LANGUAGES = Object.keys(GREETING_SETS) as GreetingLanguage[];
+
+/** A tenant's own versions of the shipped sets; a language left out greets with the shipped set. */
+export type TenantGreetings = Partial<Record<GreetingLanguage, GreetingEntry[]>>;
+
 /** The entry in force at `hour`; before a set's first entry, the day's last one still holds. */
 export function greetingAt(set: GreetingSet, hour: number): GreetingEntry | undefined {
 	const sorted = [...set].sort((a, b) => a.fromHour - b.fromHour);

@@ -1,4 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import type { TenantGreetings } from '../messages/greetings.ts';
 
 /** A Fleetcast account. Every other record belongs to one user (the tenant). */
 export const User = defineEntity({
@@ -12,6 +13,8 @@ export const User = defineEntity({
 		timeZone: p.string().length(64),
 		/** ISO 3166 alpha-2 code of the country whose numbers need no country code (e.g. MY for 012-345 6789). */
 		country: p.string().length(2).nullable(),
+		/** The tenant's own versions of the shipped greeting sets; null (or a language left out) greets with the shipped set. */
+		greetings: p.json<TenantGreetings>().nullable(),
 		createdAt: p.datetime().onCreate(() => new Date()),
 		updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
 	},

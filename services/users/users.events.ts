@@ -1,4 +1,5 @@
 /** Facts the users service broadcasts. Each carries `userId`: it is delivered to that user only. */
+import type { TenantGreetings } from '../messages/greetings.ts';
 
 export const USER_SETTINGS_CHANGED = 'user.settings-changed';
 export interface UserSettingsChanged {
@@ -6,6 +7,8 @@ export interface UserSettingsChanged {
 	timeZone: string;
 	country: string | null;
 	name: string;
+	/** The tenant's own greeting sets (every node's devices service renders with them). */
+	greetings: TenantGreetings;
 }
 
 /** A session ended (logout or expiry); gateways drop it from their caches and close its sockets. */

@@ -1,4 +1,41 @@
 /** The users service's public contract: parameters of its actions and the shapes it returns. */
+import type { GreetingEntry, GreetingLanguage, TenantGreetings } from '../messages/greetings.ts';
+
+export type { GreetingEntry, GreetingLanguage, TenantGreetings };
+
+/** How many lines one greeting set may have, and how long a greeting may be. */
+export const GREETING_SET_MAX = 12;
+export const GREETING_TEXT_MAX = 200;
+
+/** One language's set as the tenant edits it; null goes back to the shipped set. */
+const greetingSet = {
+	type: 'array',
+	optional: true,
+	nullable: true,
+	min: 1,
+	max: GREETING_SET_MAX,
+	messages: { arrayMin: 'Keep at least one greeting, or reset the set to the default.', arrayMax: `Use at most ${GREETING_SET_MAX} greetings in a set.`, array: 'Send a list of greetings, or null for the default.' },
+	items: {
+		type: 'object',
+		strict: true,
+		props: {
+			fromHour: {
+				type: 'number',
+				integer: true,
+				min: 0,
+				max: 23,
+				messages: { number: 'Choose an hour from 0 to 23.', numberInteger: 'Use a whole hour from 0 to 23.', numberMin: 'Choose an hour from 0 to 23.', numberMax: 'Choose an hour from 0 to 23.', required: 'Choose the hour this greeting starts at.' },
+			},
+			text: {
+				type: 'string',
+				trim: true,
+				min: 1,
+				max: GREETING_TEXT_MAX,
+				messages: { string: 'Write the greeting as text.', stringMin: 'Write the greeting, or remove this line.', stringMax: `Use at most ${GREETING_TEXT_MAX} characters.`, required: 'Write the greeting, or remove this line.' },
+			},
+		},
+	},
+} as const;
 
 export const registerParams = {
 	$$strict: true,
@@ -29,11 +66,21 @@ export const settingsParams = {
 	timeZone: { type: 'string', min: 1, max: 64, optional: true },
 	/** Default country for phone numbers typed without a country code; null clears it. */
 	country: { type: 'string', trim: true, nullable: true, optional: true, max: 2, messages: { stringMax: 'Use a two-letter country code such as MY.' } },
+	/** The tenant's own greeting sets, by language; a language left out stays as it is. */
+	greetings: {
+		type: 'object',
+		optional: true,
+		strict: true,
+		props: { en: greetingSet, ms: greetingSet },
+		messages: { object: 'Send the greeting sets by language code (en, ms).', objectStrict: 'There are greeting sets for en (English) and ms (Malay) only.' },
+	},
 } as const;
 /** Any subset of the settings; what is left out stays as it is. */
 export interface SettingsParams {
 	timeZone?: string;
 	country?: string | null;
+	/** A set per language to use instead of the shipped one; null goes back to the shipped one. */
+	greetings?: Partial<Record<GreetingLanguage, GreetingEntry[] | null>>;
 }
 
 export const createTokenParams = {
@@ -68,7 +115,23 @@ export interface UserDto {
 	timeZone: string;
 	/** ISO 3166 alpha-2 code, or null when the user has not chosen one. */
 	country: string | null;
+	/** The tenant's own greeting sets; a language left out greets with the shipped set (`GREETING_SETS`). */
+	greetings: TenantGreetings;
 	createdAt: string;
+}
+
+export const sendingSettingsParams = {
+	$$strict: true,
+	userIds: { type: 'array', max: 10_000, items: { type: 'uuid' } },
+} as const;
+export interface SendingSettingsParams {
+	userIds: string[];
+}
+
+/** What sending a tenant's messages needs: its zone (quiet hours, greetings) and its own greeting sets. */
+export interface SendingSettingsDto {
+	timeZone: string;
+	greetings: TenantGreetings;
 }
 
 export interface ApiTokenDto {

@@ -8,6 +8,7 @@ import { emOf } from '../../mixins/orm.middleware.ts';
 import { createRateLimiter, type RateLimiter } from '../../mixins/rate-limit.ts';
 import { acquireRedis, releaseRedis } from '../../mixins/redis.ts';
 import { ApiToken } from './api-token.entity.ts';
+import { changedGreetings } from './greeting-settings.ts';
 import { hashPassword, verifyNothing, verifyPassword } from './password.ts';
 import { canonicalTimeZone, newApiToken, newSessionToken, sha256 } from './secrets.ts';
 import { Session } from './session.entity.ts';
@@ -41,7 +42,15 @@ const TOKEN_TOUCH_INTERVAL_MS = 60_000;
 const ME_CACHE_KEYS = ['#user.id'];
 
 function toUserDto(user: User): P.UserDto {
-	return { id: user.id, email: user.email, name: user.name, timeZone: user.timeZone, country: user.country ?? null, createdAt: user.createdAt.toISOString() };
+	return {
+		id: user.id,
+		email: user.email,
+		name: user.name,
+		timeZone: user.timeZone,
+		country: user.country ?? null,
+		greetings: user.greetings ?? {},
+		createdAt: user.createdAt.toISOString(),
+	};
 }
 
 function toTokenDto(token: ApiToken): P.ApiTokenDto {
@@ -157,15 +166,29 @@ const UsersService: FleetServiceSchema<Record<string, never>, Methods, Locals> =
 				const user = await em.findOneOrFail(User, { id: userOf(ctx).id });
 				if (ctx.params.timeZone !== undefined) user.timeZone = zoneOrError(ctx.params.timeZone);
 				if (ctx.params.country !== undefined) user.country = countryOrError(ctx.params.country);
+				if (ctx.params.greetings !== undefined) user.greetings = changedGreetings(user.greetings, ctx.params.greetings);
 				await em.flush();
 				await this.forgetCachedUser(user.id);
+				const dto = toUserDto(user);
 				ctx.broadcast<E.UserSettingsChanged>(E.USER_SETTINGS_CHANGED, {
 					userId: user.id,
-					timeZone: user.timeZone,
-					country: user.country ?? null,
-					name: user.name,
+					timeZone: dto.timeZone,
+					country: dto.country,
+					name: dto.name,
+					greetings: dto.greetings,
 				});
-				return toUserDto(user);
+				return dto;
+			},
+		},
+
+		/** Each tenant's zone and own greeting sets, for the devices that send its messages. Internal. */
+		sendingSettings: {
+			auth: 'public',
+			visibility: 'public',
+			params: P.sendingSettingsParams,
+			async handler(ctx: Context<P.SendingSettingsParams>): Promise<Record<string, P.SendingSettingsDto>> {
+				const users = await emOf(ctx).find(User, { id: { $in: ctx.params.userIds } }, { fields: ['id', 'timeZone', 'greetings'] });
+				return Object.fromEntries(users.map(u => [u.id, { timeZone: u.timeZone, greetings: u.greetings ?? {} }]));
 			},
 		},
 

@@ -1,6 +1,7 @@
 import { getCountries } from 'libphonenumber-js';
 import { describe, expect, it } from 'vitest';
 import {
+	checkGreeting,
 	checkTemplate,
 	cleanLeadName,
 	composeMessage,
@@ -8,6 +9,8 @@ import {
 	firstNameOf,
 	recipientTimeZone,
 	seededRandom,
+	tenantGreeting,
+	GREETING_SETS,
 	type ComposeLead,
 	type ComposeOptions,
 } from '../../../services/messages/compose.ts';
@@ -183,6 +186,16 @@ describe('greetings by the recipient-local hour', () => {
 		expect(compose('x', {}, { greeting: set, now: new Date('2026-01-14T18:00:00Z') })).toBe('Evening Aisha!\n\nx');
 	});
 
+	it("picks the tenant's own version of a language, else the shipped one", () => {
+		const own = [{ fromHour: 0, text: 'Yo {name},' }];
+		expect(tenantGreeting('en', { en: own })).toBe(own);
+		expect(tenantGreeting('ms', { en: own })).toBe('ms');
+		expect(tenantGreeting('en', null)).toBe('en');
+		expect(tenantGreeting('none', { en: own })).toBe('none');
+		expect(tenantGreeting('toString', { en: own })).toBe('none');
+		expect(compose('x', {}, { greeting: tenantGreeting('ms', {}), now: winterNight })).toBe(`${GREETING_SETS.ms[1].text.replace('{name}', 'Aisha Rahman')}\n\nx`);
+	});
+
 	it("adds nothing for 'none' or an empty set", () => {
 		expect(compose('x', {}, { greeting: 'none', now: winterNight })).toBe('x');
 		expect(compose('x', {}, { greeting: [], now: winterNight })).toBe('x');
@@ -235,5 +248,18 @@ describe('checkTemplate', () => {
 		// Placeholders count as 40 characters, and a greeting counts too.
 		expect(checkTemplate(`${'a'.repeat(4000)}{name}{name}{name}`)).toEqual([expect.objectContaining({ code: 'TOO_LONG' })]);
 		expect(checkTemplate('a'.repeat(4060), { greeting: 'en' })).toEqual([expect.objectContaining({ code: 'TOO_LONG' })]);
+	});
+});
+
+describe('checkGreeting', () => {
+	it('finds nothing wrong with the shipped greetings or spintax with placeholders', () => {
+		for (const entry of [...GREETING_SETS.en, ...GREETING_SETS.ms]) expect(checkGreeting(entry.text)).toEqual([]);
+		expect(checkGreeting('{Hi|Hello} {first_name},')).toEqual([]);
+	});
+
+	it('refuses what checkTemplate refuses and, as errors, unknown placeholders', () => {
+		expect(checkGreeting(' ')).toEqual([expect.objectContaining({ severity: 'error', code: 'EMPTY' })]);
+		expect(checkGreeting('{Hi {name},')).toEqual([expect.objectContaining({ severity: 'error', code: 'UNCLOSED_BRACE' })]);
+		expect(checkGreeting('Hi {PROMO10}')).toEqual([expect.objectContaining({ severity: 'error', code: 'UNKNOWN_PLACEHOLDER', message: expect.stringMatching(/^\{PROMO10\} is not a placeholder/) })]);
 	});
 });

@@ -24,6 +24,12 @@ describe('the editor previews a message as the sample lead would receive it', ()
 		expect(previewText('Kasut baru!', { ...options, greeting: 'ms', at: new Date('2026-03-08T07:00:00Z') })).toBe('Selamat petang Aisha Rahman,\n\nKasut baru!');
 	});
 
+	it('greets with the tenant’s own set of that language, and the shipped set of the other', () => {
+		const greetings = { en: [{ fromHour: 0, text: 'Late {first_name}!' }, { fromHour: 8, text: 'Hey {first_name}!' }] };
+		expect(previewText('New shoes!', { ...options, greeting: 'en', greetings })).toBe('Hey Aisha!\n\nNew shoes!');
+		expect(previewText('Kasut baru!', { ...options, greeting: 'ms', greetings })).toBe('Selamat pagi Aisha Rahman,\n\nKasut baru!');
+	});
+
 	it('styles WhatsApp formatting and keeps markup as plain text', () => {
 		expect(previewSpans('*Sale* for {name}: <b>_50%_</b> <script>x</script>', options)).toEqual([
 			{ text: 'Sale', styles: ['bold'] },

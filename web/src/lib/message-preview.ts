@@ -2,7 +2,7 @@
  * What the editor's preview bubble shows: the server's own composer applied to a sample lead
  * (placeholders, one spintax pick per seed, greeting, line breaks), then WhatsApp's formatting.
  */
-import { composeMessage, PLACEHOLDERS, type ComposeLead, type GreetingChoice } from '../../../services/messages/compose.ts';
+import { composeMessage, PLACEHOLDERS, tenantGreeting, type ComposeLead, type TenantGreetings } from '../../../services/messages/compose.ts';
 import { parseTemplate } from '../../../services/messages/template.ts';
 import { formatSpans, type FormatSpan } from './whatsapp-format.ts';
 
@@ -10,6 +10,8 @@ export const SAMPLE_LEAD: ComposeLead = { name: 'Aisha Rahman', phone: '+6012345
 
 export interface PreviewOptions {
 	greeting: string;
+	/** The tenant's own greeting sets: the preview greets as the message will. */
+	greetings?: TenantGreetings;
 	/** The tenant's zone, for the greeting when the sample's number said nothing. */
 	timeZone: string;
 	/** When it is sent: the greeting follows the sample lead's local hour then. */
@@ -21,8 +23,8 @@ export interface PreviewOptions {
 const PLACEHOLDER_SET: ReadonlySet<string> = new Set(PLACEHOLDERS);
 
 /** The text the sample lead would receive. */
-export function previewText(template: string, { greeting, timeZone, at, seed }: PreviewOptions): string {
-	return composeMessage(template, SAMPLE_LEAD, { seed, greeting: greeting as GreetingChoice, timeZone, now: at });
+export function previewText(template: string, { greeting, greetings, timeZone, at, seed }: PreviewOptions): string {
+	return composeMessage(template, SAMPLE_LEAD, { seed, greeting: tenantGreeting(greeting, greetings), timeZone, now: at });
 }
 
 /** The preview as styled runs: rendered as text nodes, never as markup. */

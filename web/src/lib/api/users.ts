@@ -1,14 +1,9 @@
+import type { GreetingEntry, GreetingLanguage, SettingsParams, TenantGreetings, UserDto } from '../../../../services/users/users.params.ts';
 import { http } from './http.ts';
 
-export interface User {
-	id: string;
-	email: string;
-	name: string;
-	timeZone: string;
-	/** Default country (ISO 3166 alpha-2) for phone numbers typed without a country code. */
-	country: string | null;
-	createdAt: string;
-}
+// The users service's own contract, so the page and the server cannot drift apart.
+export type { GreetingEntry, GreetingLanguage, SettingsParams, TenantGreetings };
+export type User = UserDto;
 
 export interface ApiToken {
 	id: string;
@@ -44,7 +39,7 @@ export const logOut = () => http.post<void>('/api/auth/logout');
 
 export const fetchMe = () => http.get<User>('/api/me');
 
-export const updateSettings = (settings: { timeZone?: string; country?: string | null }) => http.patch<User>('/api/me/settings', settings);
+export const updateSettings = (settings: SettingsParams) => http.patch<User>('/api/me/settings', settings);
 
 export const listTokens = () => http.get<ApiToken[]>('/api/tokens');
 

@@ -1,5 +1,5 @@
 import { ApiError } from '../api/http.ts';
-import { fetchMe, logIn, logOut, register, updateSettings, type User } from '../api/users.ts';
+import { fetchMe, logIn, logOut, register, updateSettings, type GreetingEntry, type GreetingLanguage, type User } from '../api/users.ts';
 import { onReconnect, onSignedOut, subscribe } from '../api/ws.ts';
 
 class Session {
@@ -56,14 +56,19 @@ class Session {
 	async setCountry(country: string | null): Promise<void> {
 		this.user = await updateSettings({ country });
 	}
+
+	/** The tenant's own set for one language; null goes back to the shipped set. */
+	async setGreetings(language: GreetingLanguage, set: GreetingEntry[] | null): Promise<void> {
+		this.user = await updateSettings({ greetings: { [language]: set } });
+	}
 }
 
 export const session = new Session();
 
-subscribe('user.settings-changed', ({ userId, timeZone, country, name }) => {
+subscribe('user.settings-changed', ({ userId, timeZone, country, name, greetings }) => {
 	// Ids travel as JSON; compare as text so a numeric id would match too.
 	if (session.user && String(session.user.id) === String(userId)) {
-		session.user = { ...session.user, timeZone, country, name };
+		session.user = { ...session.user, timeZone, country, name, greetings };
 	}
 });
 
