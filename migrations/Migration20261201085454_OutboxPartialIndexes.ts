@@ -14,7 +14,7 @@ export class Migration20261201085454_OutboxPartialIndexes extends Migration {
     this.addSql(`create index "messages_pending_index" on "messages" ("device_id", "not_before", "id") where status = 'pending';`);
     this.addSql(`create index "messages_pending_expiry_index" on "messages" ("expires_at") where status = 'pending' and expires_at is not null;`);
     this.addSql(`create index "messages_sending_index" on "messages" ("device_id") where status = 'sending';`);
-    this.addSql(`create index "messages_sent_index" on "messages" ("device_id", "sent_at") where sent_at is not null;`);
+    this.addSql(`create index "messages_sent_index" on "messages" ("device_id", "sent_at");`);
   }
 
   override down(): void | Promise<void> {

@@ -53,15 +53,15 @@ export const Message = defineEntity({
 	},
 	// Also serves every per-campaign read (counters, recipients, cancel, retry).
 	uniques: [{ properties: ['campaign', 'recipient'] }],
-	// Partial indexes: a row is in each only while in that state, so a write touches few of them.
+	// Partial indexes where they can be: a row is in each only while in that state, so a write touches few of them.
 	indexes: [
 		/** A device's queue in claim order. */
 		{ name: 'messages_pending_index', properties: ['device', 'notBefore', 'id'], where: `status = 'pending'` },
 		{ name: 'messages_pending_expiry_index', properties: ['expiresAt'], where: `status = 'pending' and expires_at is not null` },
 		/** What a node was sending when it died. */
 		{ name: 'messages_sending_index', properties: ['device'], where: `status = 'sending'` },
-		/** A device's sends of the last day, for its caps. */
-		{ name: 'messages_sent_index', properties: ['device', 'sentAt'], where: 'sent_at is not null' },
+		/** A device's sends of the last day, for its caps; whole, since deleting a device and counting what that removes read every row of it. */
+		{ name: 'messages_sent_index', properties: ['device', 'sentAt'] },
 	],
 });
 export type Message = InferEntity<typeof Message>;
