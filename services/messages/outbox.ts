@@ -1,4 +1,4 @@
-import type { SqlConnection } from '../devices/leases.ts';
+import type { SqlConnection } from '../../mixins/database.ts';
 import type { MessageSource, MessageStatus } from './message.entity.ts';
 import type { RecipientDto, RecipientsParams } from './messages.params.ts';
 
@@ -164,25 +164,29 @@ export class Outbox {
 	async receipts(receipts: Receipt[]): Promise<string[]> {
 		const read = receipts.filter(r => r.status === 'read').map(r => r.waMessageId);
 		const delivered = receipts.filter(r => r.status === 'delivered').map(r => r.waMessageId);
-		const touched = await Promise.all([
-			read.length
-				? this.campaignsOf(
-						`update messages set status = 'read', error = null, read_at = now(), delivered_at = coalesce(delivered_at, now()), sent_at = coalesce(sent_at, now()), updated_at = now()
-						 where wa_message_id in (select jsonb_array_elements_text(?::jsonb)) and (${SETTLED_BY_RECEIPT} or status = 'delivered')
-						 returning campaign_id`,
-						[JSON.stringify(read)],
-					)
-				: [],
-			delivered.length
-				? this.campaignsOf(
-						`update messages set status = 'delivered', error = null, delivered_at = now(), sent_at = coalesce(sent_at, now()), updated_at = now()
-						 where wa_message_id in (select jsonb_array_elements_text(?::jsonb)) and ${SETTLED_BY_RECEIPT}
-						 returning campaign_id`,
-						[JSON.stringify(delivered)],
-					)
-				: [],
-		]);
-		return [...new Set(touched.flat())];
+		// One after the other: a batch may hold both receipts of one message, and two statements locking it at once could deadlock.
+		const touched: string[] = [];
+		if (read.length) {
+			touched.push(
+				...(await this.campaignsOf(
+					`update messages set status = 'read', error = null, read_at = now(), delivered_at = coalesce(delivered_at, now()), sent_at = coalesce(sent_at, now()), updated_at = now()
+					 where wa_message_id in (select jsonb_array_elements_text(?::jsonb)) and (${SETTLED_BY_RECEIPT} or status = 'delivered')
+					 returning campaign_id`,
+					[JSON.stringify(read)],
+				)),
+			);
+		}
+		if (delivered.length) {
+			touched.push(
+				...(await this.campaignsOf(
+					`update messages set status = 'delivered', error = null, delivered_at = now(), sent_at = coalesce(sent_at, now()), updated_at = now()
+					 where wa_message_id in (select jsonb_array_elements_text(?::jsonb)) and ${SETTLED_BY_RECEIPT}
+					 returning campaign_id`,
+					[JSON.stringify(delivered)],
+				)),
+			);
+		}
+		return [...new Set(touched)];
 	}
 
 	/**
