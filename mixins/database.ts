@@ -33,8 +33,11 @@ export interface Database {
 	 * the statement text (MikroORM's own execute() formats every parameter into it).
 	 */
 	sql: SqlConnection;
-	/** A connection of its own, outside the pool, for work that must never queue behind it; closed with the database. */
-	dedicated(): SqlConnection;
+	/**
+	 * A connection of its own, outside the pool, for work that must never queue behind it. A query
+	 * is given up (and on PostgreSQL cancelled) after `timeoutMs`. Closed by `close()` or with the database.
+	 */
+	dedicated(options: { timeoutMs: number; onError(err: Error): void }): SqlConnection & { close(): Promise<void> };
 	/** Where the ORM connects: a postgres URL or the embedded socket. */
 	connection: pg.ClientConfig;
 	embedded: boolean;
@@ -82,7 +85,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 		throw err;
 	}
 	const client = orm.em.getConnection().getClient();
-	const dedicated: pg.Pool[] = [];
+	const dedicated = new Set<pg.Pool>();
 	return {
 		orm,
 		sql: {
@@ -91,15 +94,19 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 				return result.rows as never;
 			},
 		},
-		dedicated() {
-			const pool = new pg.Pool({ ...connection, max: 1 });
-			// A dropped connection is replaced on the next query; the error must not crash the process.
-			pool.on('error', () => undefined);
-			dedicated.push(pool);
+		dedicated({ timeoutMs, onError }) {
+			// PGlite runs one statement at a time and cannot cancel one: there the client only stops waiting.
+			const pool = new pg.Pool({ ...connection, max: 1, query_timeout: timeoutMs, ...(embedded ? {} : { statement_timeout: timeoutMs }) });
+			// A dropped idle connection is replaced on the next query; it must not crash the process.
+			pool.on('error', onError);
+			dedicated.add(pool);
 			return {
 				async execute(sql, params = []) {
 					const result = await pool.query(params.length ? numberPlaceholders(sql) : sql, params);
 					return result.rows as never;
+				},
+				async close() {
+					if (dedicated.delete(pool)) await pool.end();
 				},
 			};
 		},
@@ -115,7 +122,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 			}
 		},
 		async close() {
-			await Promise.all(dedicated.map(pool => pool.end()));
+			await Promise.all([...dedicated].map(pool => pool.end()));
 			await orm.close(true);
 			await embedded?.stop();
 		},

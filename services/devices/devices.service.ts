@@ -18,7 +18,8 @@ import * as UE from '../users/users.events.ts';
 import type { SendingSettingsDto } from '../users/users.params.ts';
 import type { OutgoingMessage, WhatsAppDriver } from './whatsapp-driver.ts';
 import { Device, type DeviceStatus } from './device.entity.ts';
-import { preferredNode, type SqlConnection } from './leases.ts';
+import type { SqlConnection } from '../../mixins/database.ts';
+import { preferredNode } from './leases.ts';
 import * as E from './devices.events.ts';
 import * as P from './devices.params.ts';
 
@@ -69,6 +70,7 @@ interface Locals {
 	tenants: Map<string, Promise<SendingSettingsDto>>;
 	metricsTimer?: NodeJS.Timeout;
 	server?: WhatsAppServer;
+	renewals?: SqlConnection & { close(): Promise<void> };
 }
 
 interface CommandParams {
@@ -483,10 +485,15 @@ const DevicesService: FleetServiceSchema<DevicesSettings, Methods, Locals> = {
 		this.db = sqlOf(this.broker);
 		this.server = await this.findServer();
 		const settings = this.settings;
+		// Renewal gives up after a tick, so a stuck statement never holds its connection for longer.
+		this.renewals = databaseOf(this.broker).dedicated({
+			timeoutMs: Math.max(500, Math.floor(settings.leaseTtlMs / 3)),
+			onError: err => this.logger.warn(`Lease renewal connection: ${err.message}`),
+		});
 		this.host = new DeviceHost(
 			{
 				db: this.db,
-				renewals: databaseOf(this.broker).dedicated(),
+				renewals: this.renewals,
 				limiter: this.limiter,
 				createDriver: store => this.createDriver(store),
 				liveNodes: () => this.liveNodes(),
@@ -563,6 +570,7 @@ const DevicesService: FleetServiceSchema<DevicesSettings, Methods, Locals> = {
 		// The sends in flight finish and are recorded before the sockets close.
 		await this.dispatcher?.stop();
 		await this.host?.stop();
+		await this.renewals?.close();
 		if (this.redisUrl) await releaseRedis(this.redisUrl);
 	},
 };

@@ -36,7 +36,7 @@ describe.runIf(available)('device leases stay renewed while every pooled connect
 		host = new DeviceHost(
 			{
 				db: database.sql,
-				renewals: database.dedicated(),
+				renewals: database.dedicated({ timeoutMs: 500, onError: () => undefined }),
 				limiter: new LocalConnectLimiter(5),
 				createDriver: store => sockets.driver(store.deviceId),
 				liveNodes: () => ['busy-node'],
@@ -46,14 +46,12 @@ describe.runIf(available)('device leases stay renewed while every pooled connect
 			{ nodeId: 'busy-node', leaseTtlMs: TTL_MS, tickMs: 500, handoverWave: 5, startJitterMs: 0, actor: { maxRestarts: 3, backoffBaseMs: 10, backoffMaxMs: 100, stableAfterMs: 1_000 } },
 		);
 		host.start();
-		const started = Date.now() + 10_000;
-		while (host.actor(deviceId)?.status !== 'online' && Date.now() < started) await new Promise(resolve => setTimeout(resolve, 20));
-		expect(host.actor(deviceId)?.status).toBe('online');
+		await expect.poll(() => host?.actor(deviceId)?.status).toBe('online');
 		const actor = host.actor(deviceId);
 
 		// Twice the TTL with the only pooled connection taken: renewal must not wait for it.
 		const stall = database.sql.execute(`select pg_sleep(?)`, [(2 * TTL_MS) / 1000]);
-		const watch = database.dedicated();
+		const watch = database.dedicated({ timeoutMs: 2_000, onError: () => undefined });
 		const until = Date.now() + 2 * TTL_MS;
 		while (Date.now() < until) {
 			const [lease] = await watch.execute<{ valid: boolean }[]>(`select expires_at > now() as valid from device_leases where device_id = ? and node_id = 'busy-node'`, [deviceId]);
