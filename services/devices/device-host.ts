@@ -2,7 +2,8 @@ import { AuthStateStore, clearAuthState, type Fence } from './auth-state.ts';
 import { LocalConnectLimiter, type ConnectLimiter } from './connect-limiter.ts';
 import { DeviceActor, type ActorOptions, type StartMode } from './device.actor.ts';
 import type { DeviceStatus } from './device.entity.ts';
-import { Leases, preferredNode, type SqlConnection } from './leases.ts';
+import type { SqlConnection } from '../../mixins/database.ts';
+import { Leases, preferredNode } from './leases.ts';
 import type { InboundMessage, LinkedAccount, Receipt, WhatsAppDriver } from './whatsapp-driver.ts';
 
 export interface PlacementOptions {
@@ -247,6 +248,8 @@ export class DeviceHost {
 						// Each start writes and announces a status: a few at a time, so thousands do not fill the pool at once.
 						await this.starts.acquire(device.deviceId);
 						try {
+							// The node may have begun to stop while this start waited its turn.
+							if (this.stopping) return this.leases.release(device.deviceId, epoch);
 							await this.startActor(device.deviceId, epoch, mode, device.status);
 						} finally {
 							await this.starts.release(device.deviceId);
