@@ -37,6 +37,8 @@ export const CLOSE_SESSION_ENDED = 4001;
  */
 export class Sockets {
 	private readonly byUser = new Map<string, Set<WebSocket<SocketUser>>>();
+	/** Open, their credential still being checked. */
+	private readonly admitting = new Set<WebSocket<SocketUser>>();
 
 	constructor(private readonly options: SocketOptions) {}
 
@@ -62,6 +64,7 @@ export class Sockets {
 			close: ws => {
 				const user = ws.getUserData();
 				user.closed = true;
+				this.admitting.delete(ws);
 				const set = this.byUser.get(user.userId);
 				set?.delete(ws);
 				if (set?.size === 0) this.byUser.delete(user.userId);
@@ -77,12 +80,13 @@ export class Sockets {
 	}
 
 	closeAll(): void {
-		for (const set of this.byUser.values()) for (const ws of [...set]) ws.end(1001, 'Server stopping.');
+		for (const ws of [...this.admitting, ...[...this.byUser.values()].flatMap(set => [...set])]) ws.end(1001, 'Server stopping.');
+		this.admitting.clear();
 		this.byUser.clear();
 	}
 
 	get count(): number {
-		let n = 0;
+		let n = this.admitting.size;
 		for (const set of this.byUser.values()) n += set.size;
 		return n;
 	}
@@ -105,10 +109,12 @@ export class Sockets {
 		const user = ws.getUserData();
 		const request = user.request!;
 		user.request = undefined;
+		this.admitting.add(ws);
 		this.options
 			.authenticate(request)
 			.then(auth => {
 				if (user.closed) return;
+				this.admitting.delete(ws);
 				if (!auth) return void ws.end(CLOSE_SESSION_ENDED, 'Sign in first.');
 				Object.assign(user, { userId: auth.userId, sessionHash: auth.sessionHash, tokenHash: auth.tokenHash });
 				let set = this.byUser.get(auth.userId);
@@ -121,7 +127,9 @@ export class Sockets {
 			})
 			.catch(err => {
 				this.options.onError(err);
-				if (!user.closed) ws.end(1011, 'Could not check the sign-in; try again.');
+				if (user.closed) return;
+				this.admitting.delete(ws);
+				ws.end(1011, 'Could not check the sign-in; try again.');
 			});
 	}
 }
