@@ -66,19 +66,3 @@ function styledAt(text: string, i: number): { style: FormatStyle; content: strin
 	}
 	return undefined;
 }
-
-const TAGS: Record<FormatStyle, string> = { bold: 'strong', italic: 'em', strike: 's', mono: 'code', code: 'code' };
-
-export function escapeHtml(text: string): string {
-	return text.replace(/[&<>"']/g, ch => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
-}
-
-/** The preview as HTML: every character of the text escaped, only our own tags and `<br>` added. */
-export function whatsappPreviewHtml(text: string): string {
-	return formatSpans(text)
-		.map(span => {
-			const body = escapeHtml(span.text).replace(/\n/g, '<br>');
-			return span.styles.reduceRight((inner, style) => `<${TAGS[style]}>${inner}</${TAGS[style]}>`, body);
-		})
-		.join('');
-}
