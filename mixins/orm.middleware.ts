@@ -3,8 +3,6 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Context, Middleware, ServiceBroker } from 'moleculer';
 import { openDatabase, type Database, type DatabaseOptions, type SqlConnection } from './database.ts';
 
-export type { SqlConnection };
-
 const databases = new WeakMap<ServiceBroker, Database>();
 
 /** The broker's database, open from the `starting` hook until `stopped`. */

@@ -1,9 +1,6 @@
 import { createHash } from 'node:crypto';
+import type { SqlConnection } from '../../mixins/database.ts';
 import { HELD_STATUSES, type DeviceStatus } from './device.entity.ts';
-
-import type { SqlConnection } from '../../mixins/orm.middleware.ts';
-
-export type { SqlConnection };
 
 const heldStatuses = HELD_STATUSES.map(s => `'${s}'`).join(', ');
 

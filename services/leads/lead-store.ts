@@ -1,4 +1,4 @@
-import type { SqlConnection } from '../devices/leases.ts';
+import type { SqlConnection } from '../../mixins/database.ts';
 import type { TargetStatus } from './lead.entity.ts';
 import { storedFields, type LeadValues } from './lead-input.ts';
 import type { LeadFilters, Recipient, RecipientsParams } from './leads.params.ts';

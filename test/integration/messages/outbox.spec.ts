@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../../../mixins/database.ts';
-import type { SqlConnection } from '../../../mixins/orm.middleware.ts';
+import { openDatabase, type Database, type SqlConnection } from '../../../mixins/database.ts';
 import { Outbox, type MessageBatch } from '../../../services/messages/outbox.ts';
 import { pgliteDatabase, postgresDatabase, postgresReachable, type TestDatabase } from '../../helpers/databases.ts';
 
@@ -19,8 +18,7 @@ describe.each(kinds)('the outbox on $name: claims fenced by the lease, outcomes 
 		if (name === 'postgres' && !(await postgresReachable())) throw new Error('PostgreSQL is not reachable at 127.0.0.1:5432');
 		testDb = await make();
 		database = await openDatabase({ databaseUrl: testDb.databaseUrl, dataDir: testDb.dataDir });
-		const connection = database.orm.em.getConnection();
-		db = { execute: (sql, params) => connection.execute(sql, params ?? [], 'all') as never };
+		db = database.sql;
 		outbox = new Outbox(db);
 		userId = randomUUID();
 		await db.execute(`insert into users (id, email, name, password_hash, time_zone, created_at, updated_at) values (?, ?, 'Sender', 'x', 'UTC', now(), now())`, [userId, `${userId}@example.com`]);

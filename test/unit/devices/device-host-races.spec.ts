@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../../mixins/database.ts';
 import { LocalConnectLimiter } from '../../../services/devices/connect-limiter.ts';
 import { DeviceHost } from '../../../services/devices/device-host.ts';
-import type { SqlConnection } from '../../../services/devices/leases.ts';
+import type { SqlConnection } from '../../../mixins/database.ts';
 import { pgliteDatabase, type TestDatabase } from '../../helpers/databases.ts';
 import { SocketCounter } from '../../helpers/socket-counter.ts';
 
