@@ -110,6 +110,8 @@ export function gapMs(message: Pick<ClaimedMessage, 'minDelaySeconds' | 'maxDela
 export class Dispatcher {
 	private readonly lanes = new Map<string, Lane>();
 	private readonly loading = new Set<string>();
+	/** Pacing edits that came while a lane was loading: its read of the pacing may predate them. */
+	private readonly repacedWhileLoading = new Map<string, Omit<DevicePacing, 'timeZone' | 'since'>>();
 	private results: SendResult[] = [];
 	private receiptBuffer: OutboxReceipt[] = [];
 	private inFlight = new Set<Promise<void>>();
@@ -158,6 +160,7 @@ export class Dispatcher {
 	repace(deviceId: string, pacing: Omit<DevicePacing, 'timeZone' | 'since'>): void {
 		const lane = this.lanes.get(deviceId);
 		if (lane) lane.pacing = { ...lane.pacing, ...pacing };
+		else if (this.loading.has(deviceId)) this.repacedWhileLoading.set(deviceId, pacing);
 	}
 
 	receipt(receipts: Receipt[]): void {
@@ -243,8 +246,9 @@ export class Dispatcher {
 			await this.deps.failInterrupted(fresh.map(a => ({ deviceId: a.deviceId, epoch: a.epoch })));
 			const [pacing, sends] = await Promise.all([this.deps.pacing(ids), this.deps.recentSends(ids)]);
 			for (const actor of fresh) {
-				const p = pacing.get(actor.deviceId);
-				if (!p) continue;
+				const read = pacing.get(actor.deviceId);
+				if (!read) continue;
+				const p = { ...read, ...this.repacedWhileLoading.get(actor.deviceId) };
 				const history = sends.get(actor.deviceId) ?? [];
 				const last = history.at(-1);
 				this.lanes.set(actor.deviceId, {
@@ -257,7 +261,10 @@ export class Dispatcher {
 				});
 			}
 		} finally {
-			for (const id of ids) this.loading.delete(id);
+			for (const id of ids) {
+				this.loading.delete(id);
+				this.repacedWhileLoading.delete(id);
+			}
 		}
 	}
 
