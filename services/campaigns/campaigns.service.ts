@@ -51,6 +51,16 @@ interface Locals {
 
 const notFound = () => new MoleculerClientError('No such campaign.', 404, 'NOT_FOUND');
 const OPEN: CampaignStatus[] = ['draft', 'scheduled'];
+/** Ends judged from the messages' statuses (not a cancel, not "no device online"). */
+const ENDED_BY_COUNTERS: CampaignStatus[] = ['completed', 'completed_with_failures', 'failed'];
+
+/** How a fired campaign with nothing pending or sending ends, by its counters. */
+function outcomeOf(totals: Counters): [CampaignStatus, string | null] {
+	const reached = totals.sent + totals.delivered + totals.read;
+	if (totals.failed === 0) return ['completed', null];
+	if (reached === 0) return ['failed', `All ${totals.failed} messages failed.`];
+	return ['completed_with_failures', `${totals.failed} of ${totals.failed + reached} messages failed.`];
+}
 
 /** SPEC §4: campaigns, their calendar, firing exactly once when due, reports and retries. */
 const CampaignsService: FleetServiceSchema<Settings, Methods, Locals> = {
@@ -316,7 +326,8 @@ const CampaignsService: FleetServiceSchema<Settings, Methods, Locals> = {
 		},
 
 		/**
-		 * Pushes the counters to the owner; a fired campaign with nothing pending or sending ends.
+		 * Pushes the counters to the owner; a fired campaign with nothing pending or sending ends, and
+		 * an ended one whose outcome a late receipt changed is corrected.
 		 * `changed`: the caller changed the campaign itself, so the whole record goes out too.
 		 */
 		async settle(campaignId, changed = false) {
@@ -325,11 +336,12 @@ const CampaignsService: FleetServiceSchema<Settings, Methods, Locals> = {
 			if (!campaign) return;
 			let report = await this.report(campaign);
 			const { totals } = report;
-			if (campaign.status === 'running' && campaign.firingDone && totals.pending + totals.sending === 0) {
-				const reached = totals.sent + totals.delivered + totals.read;
-				const [status, reason]: [CampaignStatus, string | null] =
-					totals.failed === 0 ? ['completed', null] : reached === 0 ? ['failed', `All ${totals.failed} messages failed.`] : ['completed_with_failures', `${totals.failed} of ${totals.failed + reached} messages failed.`];
-				if (await this.clock.transition(campaignId, ['running'], status, reason)) {
+			// A receipt can settle an interrupted send after the end; a campaign without messages keeps its reason.
+			const judged = campaign.status === 'running' || (ENDED_BY_COUNTERS.includes(campaign.status) && totals.shouldSend > 0);
+			if (judged && campaign.firingDone && totals.pending + totals.sending === 0) {
+				const [status, reason] = outcomeOf(totals);
+				const changes = status !== campaign.status || reason !== (campaign.statusReason ?? null);
+				if (changes && (await this.clock.transition(campaignId, [campaign.status], status, reason))) {
 					await em.refresh(campaign);
 					report = { ...report, status: campaign.status, statusReason: campaign.statusReason ?? null };
 					changed = true;

@@ -84,11 +84,14 @@ export class CampaignClock {
 		return rows.length > 0;
 	}
 
-	/** Moves a campaign from one of `from` to a final (or running again) status; false if it was not in `from`. */
+	/**
+	 * Moves a campaign from one of `from` to a final (or running again) status; false if it was not in `from`.
+	 * A campaign that ended keeps its end time when its outcome is corrected later.
+	 */
 	async transition(id: string, from: CampaignStatus[], to: CampaignStatus, reason: string | null): Promise<boolean> {
 		const final = to !== 'running' && to !== 'scheduled' && to !== 'draft';
 		const rows = await this.db.execute<unknown[]>(
-			`update campaigns set status = ?, status_reason = ?, finished_at = ${final ? 'now()' : 'null'}, updated_at = now()
+			`update campaigns set status = ?, status_reason = ?, finished_at = ${final ? 'coalesce(finished_at, now())' : 'null'}, updated_at = now()
 			 where id = ? and status in (select jsonb_array_elements_text(?::jsonb)) returning id`,
 			[to, reason, id, JSON.stringify(from)],
 		);

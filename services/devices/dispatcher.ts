@@ -114,6 +114,8 @@ export function gapMs(message: Pick<ClaimedMessage, 'minDelaySeconds' | 'maxDela
 export class Dispatcher {
 	private readonly lanes = new Map<string, Lane>();
 	private readonly loading = new Set<string>();
+	/** Pacing edits that came while a lane was loading: its read of the pacing may predate them. */
+	private readonly repacedWhileLoading = new Map<string, Partial<Omit<DevicePacing, 'since'>>>();
 	private results: SendResult[] = [];
 	private receiptBuffer: OutboxReceipt[] = [];
 	private inFlight = new Set<Promise<void>>();
@@ -164,7 +166,10 @@ export class Dispatcher {
 	 */
 	repace(deviceId: string, pacing: Partial<Omit<DevicePacing, 'since'>>): void {
 		const lane = this.lanes.get(deviceId);
-		if (!lane) return;
+		if (!lane) {
+			if (this.loading.has(deviceId)) this.repacedWhileLoading.set(deviceId, { ...this.repacedWhileLoading.get(deviceId), ...pacing });
+			return;
+		}
 		lane.pacing = { ...lane.pacing, ...pacing };
 		if (lane.quiet) {
 			lane.quiet = false;
@@ -260,8 +265,9 @@ export class Dispatcher {
 			await this.deps.failInterrupted(fresh.map(a => ({ deviceId: a.deviceId, epoch: a.epoch })));
 			const [pacing, sends] = await Promise.all([this.deps.pacing(ids), this.deps.recentSends(ids)]);
 			for (const actor of fresh) {
-				const p = pacing.get(actor.deviceId);
-				if (!p) continue;
+				const read = pacing.get(actor.deviceId);
+				if (!read) continue;
+				const p = { ...read, ...this.repacedWhileLoading.get(actor.deviceId) };
 				const history = sends.get(actor.deviceId) ?? [];
 				const last = history.at(-1);
 				this.lanes.set(actor.deviceId, {
@@ -275,7 +281,10 @@ export class Dispatcher {
 				});
 			}
 		} finally {
-			for (const id of ids) this.loading.delete(id);
+			for (const id of ids) {
+				this.loading.delete(id);
+				this.repacedWhileLoading.delete(id);
+			}
 		}
 	}
 

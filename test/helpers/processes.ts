@@ -1,8 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import path from 'node:path';
+import { postgresDatabase, postgresReachable } from './databases.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
+const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export function freePort(): Promise<number> {
 	return new Promise((resolve, reject) => {
@@ -23,6 +27,13 @@ export function serverReachable(url = 'nats://127.0.0.1:4222'): Promise<boolean>
 		socket.once('connect', () => (socket.destroy(), resolve(true)));
 		socket.once('error', () => resolve(false));
 	});
+}
+
+/** Whether PostgreSQL, NATS and Redis answer for a cluster test; in CI their absence fails the run instead of skipping it. */
+export async function clusterServersReachable(): Promise<boolean> {
+	const available = (await postgresReachable()) && (await serverReachable(NATS_URL)) && (await serverReachable(REDIS_URL));
+	if (!available && process.env.CI) throw new Error('The cluster test needs PostgreSQL, NATS and Redis; .ci/run should have started them.');
+	return available;
 }
 
 export interface NodeProcess {
@@ -66,4 +77,43 @@ export async function waitForReady(url: string, node: NodeProcess, timeoutMs = 6
 		await new Promise(r => setTimeout(r, 200));
 	}
 	throw new Error(`not ready within ${timeoutMs} ms:\n${node.output()}`);
+}
+
+export interface TestCluster {
+	/** http://127.0.0.1:<port> of the `edge` node. */
+	url: string;
+	nodes: Record<string, NodeProcess>;
+	/** The end of every node's output, for a failure message. */
+	logs(): string;
+	stop(): Promise<void>;
+}
+
+/**
+ * Node processes on a fresh PostgreSQL database, the local NATS and Redis, in a namespace of
+ * their own so parallel runs never meet. `nodes` names each node's services by folder
+ * (`gateway`, `devices`, …); the `edge` node serves HTTP. Resolves once the edge is ready.
+ */
+export async function startCluster(nodes: Record<string, string[]>, env: Record<string, string> = {}): Promise<TestCluster> {
+	const db = await postgresDatabase();
+	const port = await freePort();
+	const shared = { TRANSPORTER: NATS_URL, DATABASE_URL: db.databaseUrl!, REDIS_URL, NAMESPACE: `fc-test-${randomBytes(4).toString('hex')}`, ...env };
+	const processes: Record<string, NodeProcess> = {};
+	for (const [nodeId, services] of Object.entries(nodes)) {
+		const http: Record<string, string> = nodeId === 'edge' ? { PORT: String(port), HOST: '127.0.0.1' } : {};
+		processes[nodeId] = spawnNode(services.map(name => `services/${name}/${name}.service.ts`), { ...shared, NODE_ID: nodeId, ...http });
+	}
+	const cluster: TestCluster = {
+		url: `http://127.0.0.1:${port}`,
+		nodes: processes,
+		logs: () => Object.entries(processes).map(([name, node]) => `--- ${name}\n${node.output().slice(-6000)}`).join('\n'),
+		async stop() {
+			await Promise.all(Object.values(processes).map(node => node.stop()));
+			await db.drop();
+		},
+	};
+	await waitForReady(`${cluster.url}/readyz`, processes.edge).catch(async err => {
+		await cluster.stop();
+		throw err;
+	});
+	return cluster;
 }
