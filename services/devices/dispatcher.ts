@@ -1,5 +1,6 @@
 import type { ClaimedMessage, Receipt as OutboxReceipt, SendResult } from '../messages/outbox.ts';
 import type { DeviceActor, SendOutcome } from './device.actor.ts';
+import { MessageTooLongError } from '../messages/render.ts';
 import type { OutgoingMessage, Receipt } from './whatsapp-driver.ts';
 
 /** A device's pacing as the dispatcher applies it (SPEC §7). */
@@ -42,9 +43,11 @@ export interface DispatchOptions {
 	claimBatch: number;
 	/** Outcomes are written in batches at most this far apart. */
 	flushMs: number;
+	/** What earlier holders left `sending` is looked for again this often, not only when a number arrives. */
+	sweepMs: number;
 }
 
-export const DEFAULT_DISPATCH_OPTIONS: DispatchOptions = { pollMs: 2_000, claimBatch: 2_000, flushMs: 50 };
+export const DEFAULT_DISPATCH_OPTIONS: DispatchOptions = { pollMs: 2_000, claimBatch: 2_000, flushMs: 50, sweepMs: 30_000 };
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -107,6 +110,16 @@ export function gapMs(message: Pick<ClaimedMessage, 'minDelaySeconds' | 'maxDela
 }
 
 /**
+ * Whether a message that could not be prepared never can be: its text is too long, or a service
+ * refused it for good (a 4xx: its image is gone). A service or the database out for a moment is not.
+ */
+export function lastingFailure(err: unknown): boolean {
+	const { code, retryable } = err as { code?: unknown; retryable?: unknown };
+	// Moleculer marks "no such service right now" retryable, though its code is 404.
+	return err instanceof MessageTooLongError || (typeof code === 'number' && code >= 400 && code < 500 && retryable !== true);
+}
+
+/**
  * Sends the outbox's messages through this node's device actors (DESIGN "Dispatch flow"): one
  * message at a time per device, claimed in one statement for every ready device, paced per
  * number across all sources, outcomes and receipts written in batches.
@@ -120,6 +133,7 @@ export class Dispatcher {
 	private receiptBuffer: OutboxReceipt[] = [];
 	private inFlight = new Set<Promise<void>>();
 	private stopped = false;
+	private sweptAt = 0;
 	private running?: Promise<void>;
 	private again = false;
 	private timer?: NodeJS.Timeout;
@@ -209,6 +223,7 @@ export class Dispatcher {
 		if (!this.deps.outboxAvailable()) return;
 		try {
 			await this.syncLanes();
+			await this.sweepInterrupted();
 			const now = Date.now();
 			const ready: Lane[] = [];
 			for (const lane of this.lanes.values()) {
@@ -288,12 +303,24 @@ export class Dispatcher {
 		}
 	}
 
+	/**
+	 * A claim by an earlier holder that started before its lease ran out can commit after this node
+	 * took the number over and settled what was left `sending`: such a row is caught here.
+	 */
+	private async sweepInterrupted(): Promise<void> {
+		const now = Date.now();
+		if (now - this.sweptAt < this.options.sweepMs || this.lanes.size === 0) return;
+		this.sweptAt = now;
+		await this.deps.failInterrupted([...this.lanes.values()].map(l => ({ deviceId: l.actor.deviceId, epoch: l.actor.epoch })));
+	}
+
 	private async sendOne(lane: Lane, message: ClaimedMessage): Promise<void> {
 		let outcome: SendOutcome;
 		try {
 			outcome = await lane.actor.send(await this.deps.prepare(message, lane.pacing.timeZone));
 		} catch (err) {
-			outcome = { status: 'failed', error: (err as Error).message };
+			// Preparing failed, so nothing left: a lasting reason fails the message, a passing one queues it again.
+			outcome = { status: lastingFailure(err) ? 'failed' : 'pending', error: (err as Error).message };
 		}
 		const now = Date.now();
 		lane.busy = false;

@@ -1,0 +1,67 @@
+import type { DeviceActor } from '../../services/devices/device.actor.ts';
+import { Dispatcher, type DevicePacing, type DispatchDeps, type DispatchOptions } from '../../services/devices/dispatcher.ts';
+import type { ClaimedMessage } from '../../services/messages/outbox.ts';
+
+/** Pacing that lets a number send at once, all day. */
+export const NO_GAPS: DevicePacing = {
+	minDelaySeconds: 0,
+	maxDelaySeconds: 0,
+	hourlyCap: 1_000,
+	dailyCap: 1_000,
+	warmUp: false,
+	quietStartMinute: null,
+	quietEndMinute: null,
+	timeZone: 'UTC',
+	since: 0,
+};
+
+/** The n-th message claimed for device `d1`. */
+export function claimedMessage(n: number): ClaimedMessage {
+	return {
+		id: `m${n}`,
+		userId: 'u',
+		deviceId: 'd1',
+		campaignId: null,
+		recipient: `+6012347000${n}`,
+		body: 'Hi',
+		vars: {},
+		greeting: 'none',
+		mediaId: null,
+		imageUrl: null,
+		waMessageId: `W${n}`,
+		minDelaySeconds: 0,
+		maxDelaySeconds: 0,
+		epoch: 1,
+	};
+}
+
+/** An online actor for device `d1` whose every send succeeds, recording the ids it sent. */
+export function acceptingActor(sent: string[]): DeviceActor {
+	return {
+		deviceId: 'd1',
+		epoch: 1,
+		canSend: true,
+		send: async (outgoing: { id: string }) => (sent.push(outgoing.id), { status: 'sent' as const }),
+	} as unknown as DeviceActor;
+}
+
+/** A dispatcher for one actor over an outbox of `queue`, with quick loops; `deps` replaces any collaborator. */
+export function testDispatcher(actor: DeviceActor, queue: ClaimedMessage[], deps: Partial<DispatchDeps> = {}, options: Partial<DispatchOptions> = {}): Dispatcher {
+	return new Dispatcher(
+		{
+			nodeId: 'node-a',
+			outboxAvailable: () => true,
+			actors: () => [actor],
+			claim: async () => (queue.length ? [queue.shift()!] : []),
+			record: async () => undefined,
+			receipts: async () => undefined,
+			failInterrupted: async () => undefined,
+			pacing: async () => new Map([[actor.deviceId, NO_GAPS]]),
+			recentSends: async () => new Map(),
+			prepare: async m => ({ to: m.recipient.slice(1), id: m.waMessageId, text: m.body }),
+			logger: { warn: () => undefined, error: () => undefined },
+			...deps,
+		},
+		{ pollMs: 50, claimBatch: 10, flushMs: 10, sweepMs: 30_000, ...options },
+	);
+}
