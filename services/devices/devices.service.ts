@@ -67,7 +67,7 @@ interface Locals {
 	redisUrl?: string;
 	owners: Map<string, string>;
 	/** Per tenant, what sending its messages needs (from the users service), kept current by `user.settings-changed`. */
-	tenants: Map<string, Promise<SendingSettingsDto>>;
+	tenants: Map<string, { at: number; settings: Promise<SendingSettingsDto> }>;
 	metricsTimer?: NodeJS.Timeout;
 	server?: WhatsAppServer;
 	renewals?: SqlConnection & { close(): Promise<void> };
@@ -80,6 +80,9 @@ interface CommandParams {
 }
 
 const notFound = () => new MoleculerClientError('No such device.', 404, 'NOT_FOUND');
+
+/** How long a tenant's time zone and greetings are trusted without the change event. */
+const TENANT_SETTINGS_TTL_MS = 5 * 60_000;
 const conflict = (message: string) => new MoleculerClientError(message, 409, 'DEVICE_STATE');
 
 /** Digits of a number typed with country code ("+60 12-345 6789"), or a validation error. */
@@ -281,7 +284,7 @@ const DevicesService: FleetServiceSchema<DevicesSettings, Methods, Locals> = {
 			handler(ctx: Context<UE.UserSettingsChanged>) {
 				const { userId, timeZone, greetings } = ctx.params;
 				if (!this.tenants?.has(userId)) return;
-				this.tenants.set(userId, Promise.resolve({ timeZone, greetings }));
+				this.tenants.set(userId, { at: Date.now(), settings: Promise.resolve({ timeZone, greetings }) });
 				for (const id of this.host.heldDevices()) {
 					if (this.owners.get(id) === userId) this.dispatcher.repace(id, { timeZone });
 				}
@@ -396,19 +399,23 @@ const DevicesService: FleetServiceSchema<DevicesSettings, Methods, Locals> = {
 			);
 		},
 
-		/** Asks the users service only for tenants not known here yet, all in one call. */
+		/**
+		 * Asks the users service, in one call, for the tenants not known here or known for longer than
+		 * TENANT_SETTINGS_TTL_MS: the change event keeps them current, the age covers an event this node missed.
+		 */
 		async sendingSettings(userIds: string[]) {
-			const missing = userIds.filter(id => !this.tenants.has(id));
+			const now = Date.now();
+			const missing = userIds.filter(id => (this.tenants.get(id)?.at ?? -Infinity) < now - TENANT_SETTINGS_TTL_MS);
 			if (missing.length) {
 				const fetched = this.broker.call<Record<string, SendingSettingsDto>, object>('users.sendingSettings', { userIds: missing });
 				for (const id of missing) {
-					const one = fetched.then(found => found[id] ?? { timeZone: 'UTC', greetings: {} });
+					const entry = { at: now, settings: fetched.then(found => found[id] ?? { timeZone: 'UTC', greetings: {} }) };
 					// A failed look-up is asked again next time, not remembered.
-					one.catch(() => this.tenants.get(id) === one && this.tenants.delete(id));
-					this.tenants.set(id, one);
+					entry.settings.catch(() => this.tenants.get(id) === entry && this.tenants.delete(id));
+					this.tenants.set(id, entry);
 				}
 			}
-			return new Map(await Promise.all(userIds.map(async id => [id, await this.tenants.get(id)!] as const)));
+			return new Map(await Promise.all(userIds.map(async id => [id, await this.tenants.get(id)!.settings] as const)));
 		},
 
 		async prepare(message: ClaimedMessage, timeZone: string) {
@@ -571,6 +578,7 @@ const DevicesService: FleetServiceSchema<DevicesSettings, Methods, Locals> = {
 		await this.dispatcher?.stop();
 		await this.host?.stop();
 		await this.renewals?.close();
+		this.tenants.clear();
 		if (this.redisUrl) await releaseRedis(this.redisUrl);
 	},
 };
