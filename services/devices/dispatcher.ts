@@ -1,5 +1,6 @@
 import type { ClaimedMessage, Receipt as OutboxReceipt, SendResult } from '../messages/outbox.ts';
 import type { DeviceActor, SendOutcome } from './device.actor.ts';
+import { wallTimeAt } from '../campaigns/zoned-time.ts';
 import { MessageTooLongError } from '../messages/render.ts';
 import type { OutgoingMessage, Receipt } from './whatsapp-driver.ts';
 
@@ -70,9 +71,8 @@ interface Lane {
 
 /** Local minute of the day in a time zone. */
 function localMinute(now: number, timeZone: string): number {
-	const parts = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(now);
-	const get = (type: string) => Number(parts.find(p => p.type === type)?.value ?? 0);
-	return get('hour') * 60 + get('minute');
+	const { hour, minute } = wallTimeAt(now, timeZone);
+	return hour * 60 + minute;
 }
 
 export function inQuietHours(pacing: Pick<DevicePacing, 'quietStartMinute' | 'quietEndMinute' | 'timeZone'>, now: number): boolean {
