@@ -166,7 +166,7 @@ describe.runIf(browserTestsEnabled())('a user imports leads from a CSV file and 
 		await expect.poll(() => rowOf('Siti Again').getByTestId('opted-out').count(), SOON).toBe(1);
 	});
 
-	it('shows the webhook address once, takes a lead posted to it live, and turns the webhook off', async () => {
+	it('shows the webhook address once, takes a lead posted to it live, rotates the key and turns the webhook off', async () => {
 		const panel = page.getByRole('region', { name: 'Lead webhook' });
 		await expect.poll(() => panel.getByTestId('webhook-status').textContent(), SOON).toBe('No webhook key yet.');
 		await panel.getByRole('button', { name: 'Create key' }).click();
@@ -183,11 +183,27 @@ describe.runIf(browserTestsEnabled())('a user imports leads from a CSV file and 
 
 		await panel.getByRole('button', { name: 'I have saved it' }).click();
 		expect(await panel.getByTestId('webhook-url').count()).toBe(0);
-		page.once('dialog', (dialog) => void dialog.accept());
+
+		// Rotating asks first, then shows the new address once; the old one stops working.
+		const post = (url: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ device: 'Sales JB', phone: '0198887777' }) });
+		const dialog = page.getByRole('dialog');
+		await panel.getByRole('button', { name: 'Rotate key' }).click();
+		expect(await dialog.textContent()).toContain('The current key stops working at once.');
+		await dialog.getByRole('button', { name: 'Rotate key' }).click();
+		await expect.poll(() => panel.getByTestId('webhook-url').count(), SOON).toBe(1);
+		expect(await dialog.count()).toBe(0);
+		const rotated = (await panel.getByTestId('webhook-url').textContent())!;
+		expect(rotated).not.toBe(address);
+		expect((await post(address)).status).toBe(404);
+		expect((await post(rotated)).status).toBe(200);
+		await panel.getByRole('button', { name: 'I have saved it' }).click();
+
 		await panel.getByRole('button', { name: 'Delete key' }).click();
+		expect(await dialog.textContent()).toContain('Forms and programs posting leads with it stop working.');
+		await dialog.getByRole('button', { name: 'Delete key' }).click();
 		await expect.poll(() => panel.getByTestId('webhook-status').textContent(), SOON).toBe('No webhook key yet.');
-		const refused = await fetch(address, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ device: 'Sales JB', phone: '0198887777' }) });
-		expect(refused.status).toBe(404);
+		expect(await dialog.count()).toBe(0);
+		expect((await post(rotated)).status).toBe(404);
 	});
 
 	it('reads the list again when the live connection comes back, so a lead created while it was down shows', async () => {
