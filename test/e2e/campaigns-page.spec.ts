@@ -173,7 +173,7 @@ describe.runIf(browserTestsEnabled())('a user plans a campaign in the dashboard 
 		await expect.poll(() => rows.count(), PATIENCE).toBe(4);
 		const everyone = [...LEADS, STRANGER.name];
 		expect((await rows.allTextContents()).map(text => everyone.find(name => text.includes(name))).sort()).toEqual(everyone.sort());
-		expect(await page.getByTestId('recipients-range').textContent()).toMatch(/1–4 of 4/);
+		expect(await page.getByRole('navigation', { name: 'Pages of recipients' }).getByTestId('page-range').textContent()).toBe('1–4 of 4 recipients');
 
 		// The double's contacts confirm delivery: the counter and then its drill-down say so.
 		await expect.poll(() => counter('counter-delivered').textContent(), PATIENCE).toBe('3');

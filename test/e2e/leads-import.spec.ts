@@ -28,6 +28,8 @@ describe.runIf(browserTestsEnabled())('a user imports leads from a CSV file and 
 	const rows = () => page.getByTestId('lead-row');
 	const rowOf = (name: string) => rows().filter({ hasText: name });
 	const filters = () => page.getByRole('search', { name: 'Filter leads' });
+	const pager = () => page.getByRole('navigation', { name: 'Pages of leads' });
+	const leadCount = () => pager().getByTestId('page-range');
 
 	beforeAll(async () => {
 		db = pgliteDatabase();
@@ -94,7 +96,7 @@ describe.runIf(browserTestsEnabled())('a user imports leads from a CSV file and 
 
 		// The good rows are in the table, the merged one folded into Siti's lead.
 		await expect.poll(() => rows().count(), SOON).toBe(3);
-		expect(await page.getByTestId('lead-count').textContent()).toContain('1–3 of 3 leads');
+		expect(await leadCount().textContent()).toContain('1–3 of 3 leads');
 		const siti = rowOf('Siti Again');
 		expect(await siti.textContent()).toContain('+60123456789');
 		expect(await siti.getByRole('list', { name: 'Niches' }).getByRole('listitem').allTextContents()).toEqual(['Property', 'Loans', 'Travel']);
@@ -134,7 +136,7 @@ describe.runIf(browserTestsEnabled())('a user imports leads from a CSV file and 
 		await page.getByRole('button', { name: 'Delete Chen' }).click();
 		await page.getByRole('dialog').getByRole('button', { name: 'Delete lead' }).click();
 		await expect.poll(() => rows().count(), SOON).toBe(2);
-		expect(await page.getByTestId('lead-count').textContent()).toContain('1–2 of 2 leads');
+		expect(await leadCount().textContent()).toContain('1–2 of 2 leads');
 
 		const everything = await downloadExport(page);
 		expect(everything.split('\r\n')[0]).toBe('name,phone,niche,target_status,triggers,device,notes');
@@ -236,15 +238,14 @@ describe.runIf(browserTestsEnabled())('a user imports leads from a CSV file and 
 		const { total } = await (await page.request.get(`${node.url}/api/leads?pageSize=1`)).json();
 		expect(total).toBeGreaterThan(60);
 
-		await expect.poll(() => page.getByTestId('lead-count').textContent(), SOON).toBe(`1–50 of ${total} leads`);
+		await expect.poll(() => leadCount().textContent(), SOON).toBe(`1–50 of ${total} leads`);
 		expect(await rows().count()).toBe(50);
-		const pager = page.getByRole('navigation', { name: 'Pages of leads' });
-		await pager.getByRole('button', { name: 'Next' }).click();
-		await expect.poll(() => page.getByTestId('lead-count').textContent(), SOON).toBe(`51–${total} of ${total} leads`);
+		await pager().getByRole('button', { name: 'Next' }).click();
+		await expect.poll(() => leadCount().textContent(), SOON).toBe(`51–${total} of ${total} leads`);
 		expect(await rows().count()).toBe(total - 50);
-		expect(await pager.getByRole('button', { name: 'Next' }).isDisabled()).toBe(true);
-		await pager.getByRole('button', { name: 'Previous' }).click();
-		await expect.poll(() => page.getByTestId('lead-count').textContent(), SOON).toBe(`1–50 of ${total} leads`);
+		expect(await pager().getByRole('button', { name: 'Next' }).isDisabled()).toBe(true);
+		await pager().getByRole('button', { name: 'Previous' }).click();
+		await expect.poll(() => leadCount().textContent(), SOON).toBe(`1–50 of ${total} leads`);
 		// Newest first: the last rows of the file are on the first page.
 		expect(await rowOf('Bulk 60').count()).toBe(1);
 	});
