@@ -31,7 +31,7 @@ describe.runIf(browserTestsEnabled())('a user plans a campaign in the dashboard 
 	let scheduledFor: number;
 
 	const nav = () => page.getByRole('navigation', { name: 'Main' });
-	const counter = (testId: string) => page.getByTestId(testId).locator('.counter-value');
+	const counter = (testId: string) => page.getByTestId(testId).locator('.tile-value');
 
 	beforeAll(async () => {
 		await double.start();

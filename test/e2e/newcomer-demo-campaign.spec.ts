@@ -141,7 +141,7 @@ describe.runIf(browserTestsEnabled())('in demo mode a newcomer imports a CSV, sc
 		await expect.poll(() => page.getByTestId('campaign-status').getAttribute('data-campaign-status'), RUNNING).toBe('completed');
 		expect(await reached.textContent()).toBe(String(CONTACTS.length));
 		expect(await page.getByTestId('counter-should-send').textContent()).toBe(String(CONTACTS.length));
-		expect(await page.getByTestId('counter-failed').locator('.counter-value').textContent()).toBe('0');
+		expect(await page.getByTestId('counter-failed').locator('.tile-value').textContent()).toBe('0');
 
 		const seen = (await page.evaluate(() => (window as unknown as { reachedSeen: string[] }).reachedSeen)).map(Number);
 		expect(seen.toSorted((a, b) => a - b), 'the counter only grows').toEqual(seen);
