@@ -63,7 +63,7 @@ describe.runIf(browserTestsEnabled())('a user imports leads from a CSV file and 
 		expect(sample.suggestedFilename()).toBe('fleetcast-leads-sample.csv');
 		const sampleText = fs.readFileSync(await sample.path(), 'utf8');
 		expect(sampleText.split('\r\n')[0]).toBe('name,phone,niche,target_status,triggers,device,notes');
-		expect(sampleText).toContain('Property;Loans,prospect,welcome,Sales KL,');
+		expect(sampleText).toContain("Siti Aminah,'+60 12-345 6789,Property;Loans,prospect,welcome,Sales KL,");
 
 		// The server's answer is held back until the bar is full: only the progress events can have filled it.
 		let release!: () => void;
