@@ -1,9 +1,6 @@
 import { parse } from 'csv-parse/sync';
+import { CSV_COLUMNS, csvFile, withoutFormulaGuard, type CsvColumn as Column } from './lead-csv-format.ts';
 import type { LeadInput } from './lead-input.ts';
-
-/** The columns of an import and an export, in the order an export writes them. */
-export const CSV_COLUMNS = ['name', 'phone', 'niche', 'target_status', 'triggers', 'device', 'notes'] as const;
-type Column = (typeof CSV_COLUMNS)[number];
 const REQUIRED: Column[] = ['phone', 'device'];
 
 /** A file that cannot be read as leads at all (as opposed to a bad row). */
@@ -20,12 +17,8 @@ export interface CsvRejectedRow {
 	reason: string;
 }
 
-/** Cells a spreadsheet would run as a formula; an export prefixes them with a quote. */
-const FORMULA_START = /^[=+\-@\t\r]/;
-
 function toInput(cells: Partial<Record<Column, string>>): LeadInput {
-	// An export's quote guard comes off again, so a file round-trips.
-	const cell = (column: Column) => cells[column]?.replace(/^'(?=[=+\-@\t\r])/, '');
+	const cell = (column: Column) => withoutFormulaGuard(cells[column]);
 	return {
 		name: cell('name'),
 		phone: cell('phone'),
@@ -89,11 +82,6 @@ export function readLeadCsv(csv: string): { rows: CsvLeadRow[]; rejected: CsvRej
 	return { rows, rejected };
 }
 
-function csvCell(value: string): string {
-	const safe = FORMULA_START.test(value) ? `'${value}` : value;
-	return /[",\r\n]|^\s|\s$/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
-}
-
 export interface CsvLead {
 	name: string;
 	phone: string;
@@ -106,10 +94,8 @@ export interface CsvLead {
 
 /** An export in the import's format (CSV_COLUMNS), every cell safe to open in a spreadsheet. */
 export function writeLeadCsv(leads: CsvLead[]): string {
-	const lines = [CSV_COLUMNS.join(',')];
-	for (const lead of leads) {
-		const cells = [lead.name, lead.phone, lead.niches.join(';'), lead.targetStatus, lead.triggers.join(';'), lead.deviceLabel, lead.notes ?? ''];
-		lines.push(cells.map(csvCell).join(','));
-	}
-	return lines.join('\r\n') + '\r\n';
+	return csvFile(
+		CSV_COLUMNS,
+		leads.map(lead => [lead.name, lead.phone, lead.niches.join(';'), lead.targetStatus, lead.triggers.join(';'), lead.deviceLabel, lead.notes ?? '']),
+	);
 }

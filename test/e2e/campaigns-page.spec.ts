@@ -16,8 +16,6 @@ const LEADS = ['Aisha Tan', 'Ben Lim', 'Chen Wei'];
 const STRANGER = { name: 'Dana Nobody', phone: '+60129990001' };
 /** Seconds between two messages of the number: the report fills in over a few seconds, one by one. */
 const GAP_SECONDS = 2;
-/** How long a page may take to show what the server did (the machine may be busy). */
-const PATIENCE = { timeout: 10_000 };
 
 describe.runIf(browserTestsEnabled())('a user plans a campaign in the dashboard and watches it reach every lead', () => {
 	const double = new WhatsAppDouble();
@@ -31,7 +29,7 @@ describe.runIf(browserTestsEnabled())('a user plans a campaign in the dashboard 
 	let scheduledFor: number;
 
 	const nav = () => page.getByRole('navigation', { name: 'Main' });
-	const counter = (testId: string) => page.getByTestId(testId).locator('.counter-value');
+	const counter = (testId: string) => page.getByTestId(testId).locator('.tile-value');
 
 	beforeAll(async () => {
 		await double.start();
@@ -58,7 +56,7 @@ describe.runIf(browserTestsEnabled())('a user plans a campaign in the dashboard 
 		await page.getByLabel('Email').fill('nadia@example.com');
 		await page.getByLabel('Password').fill('a long enough password');
 		await page.getByRole('button', { name: 'Create account' }).click();
-		await expect.poll(() => page.getByTestId('connection-state').getAttribute('data-state'), PATIENCE).toBe('live');
+		await expect.poll(() => page.getByTestId('connection-state').getAttribute('data-state')).toBe('live');
 
 		client.cookie = (await browser.context.cookies(node.url)).map(c => `${c.name}=${c.value}`).join('; ');
 		expect((await client.patch('/api/me/settings', { timeZone: ZONE, country: 'MY' })).status).toBe(200);
@@ -74,11 +72,11 @@ describe.runIf(browserTestsEnabled())('a user plans a campaign in the dashboard 
 		await nav().getByRole('link', { name: 'Campaigns' }).click();
 		await page.getByRole('link', { name: 'New campaign' }).click();
 		await page.waitForURL(/\/campaigns\/new$/);
-		await expect.poll(() => page.getByText(`Asia/Kuala Lumpur time (UTC+08:00)`).count(), PATIENCE).toBe(1);
+		await expect.poll(() => page.getByText(`Asia/Kuala Lumpur time (UTC+08:00)`).count()).toBe(1);
 
 		// Saving an empty form shows the server's reasons next to their fields, and stays here.
 		await page.getByRole('button', { name: 'Save as draft' }).click();
-		await expect.poll(() => page.locator('#campaign-title-error').textContent(), PATIENCE).toBe('Give the campaign a title.');
+		await expect.poll(() => page.locator('#campaign-title-error').textContent()).toBe('Give the campaign a title.');
 		expect(await page.getByLabel('Title').getAttribute('aria-invalid')).toBe('true');
 		expect(await page.getByRole('alert').textContent()).toBe('Some fields are not valid.');
 		expect(page.url()).toMatch(/\/campaigns\/new$/);
@@ -89,10 +87,10 @@ describe.runIf(browserTestsEnabled())('a user plans a campaign in the dashboard 
 
 		// An unknown placeholder is warned about while typing; the real text has none.
 		await page.getByLabel('Message', { exact: true }).fill('Hi {nmae}');
-		await expect.poll(() => page.getByTestId('template-problems').textContent(), PATIENCE).toContain('{nmae} is not a placeholder');
+		await expect.poll(() => page.getByTestId('template-problems').textContent()).toContain('{nmae} is not a placeholder');
 		await page.getByLabel('Message', { exact: true }).fill('{Hi|Hello} {name}, our *new* shoes are in!\\nSee you soon');
-		await expect.poll(() => page.getByTestId('template-problems').count(), PATIENCE).toBe(0);
-		await expect.poll(() => preview.textContent(), PATIENCE).toMatch(/^(Hi|Hello) Aisha Rahman, our new shoes are in!\nSee you soon$/);
+		await expect.poll(() => page.getByTestId('template-problems').count()).toBe(0);
+		await expect.poll(() => preview.textContent()).toMatch(/^(Hi|Hello) Aisha Rahman, our new shoes are in!\nSee you soon$/);
 		expect(await preview.locator('.fmt-bold').textContent()).toBe('new');
 		// Shuffling shows the other spintax choice.
 		const greetingsSeen = new Set<string>();
@@ -104,9 +102,9 @@ describe.runIf(browserTestsEnabled())('a user plans a campaign in the dashboard 
 
 		// A file that is no image is refused with the server's reason; a real one is shown in the bubble.
 		await page.getByLabel('Upload an image').setInputFiles({ name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('just some notes, not a picture') });
-		await expect.poll(() => page.getByRole('alert').filter({ hasText: 'This file is not an image' }).count(), PATIENCE).toBe(1);
+		await expect.poll(() => page.getByRole('alert').filter({ hasText: 'This file is not an image' }).count()).toBe(1);
 		await page.getByLabel('Upload an image').setInputFiles({ name: 'shoes.png', mimeType: 'image/png', buffer: await testImage() });
-		await expect.poll(() => page.getByTestId('preview-image').count(), PATIENCE).toBe(1);
+		await expect.poll(() => page.getByTestId('preview-image').count()).toBe(1);
 		expect(await page.getByRole('alert').filter({ hasText: 'not an image' }).count()).toBe(0);
 		const imageLoaded = await page.getByTestId('preview-image').evaluate(img => (img as HTMLImageElement).decode().then(() => (img as HTMLImageElement).naturalWidth));
 		expect(imageLoaded).toBe(800);
@@ -130,7 +128,7 @@ describe.runIf(browserTestsEnabled())('a user plans a campaign in the dashboard 
 		await nav().getByRole('link', { name: 'Campaigns' }).click();
 		const day = page.locator(`[data-testid="calendar-day"][data-date="${zonedDateAndTime(scheduledFor, ZONE).date}"]`);
 		const entry = day.getByRole('link', { name: /Spring shoes/ });
-		await expect.poll(() => entry.getAttribute('data-campaign-status'), PATIENCE).toBe('scheduled');
+		await expect.poll(() => entry.getAttribute('data-campaign-status')).toBe('scheduled');
 		expect(await page.getByTestId('summary-scheduled').locator('dd').textContent()).toBe('1');
 
 		const reportReads: string[] = [];
@@ -139,7 +137,7 @@ describe.runIf(browserTestsEnabled())('a user plans a campaign in the dashboard 
 		});
 		await entry.click();
 		await page.waitForURL(new RegExp(`/campaigns/${campaignId}$`));
-		await expect.poll(() => page.getByTestId('counter-reached').textContent(), PATIENCE).toBe('0');
+		await expect.poll(() => page.getByTestId('counter-reached').textContent()).toBe('0');
 		expect(await page.getByTestId('campaign-status').getAttribute('data-campaign-status')).toBe('scheduled');
 
 		// Every value the "reached" counter takes, as the page changes it.
@@ -149,7 +147,7 @@ describe.runIf(browserTestsEnabled())('a user plans a campaign in the dashboard 
 			new MutationObserver(() => seen.push(element.textContent!)).observe(element, { childList: true, characterData: true, subtree: true });
 		});
 		await expect.poll(() => page.getByTestId('counter-reached').textContent(), { timeout: 40_000 }).toBe(String(LEADS.length));
-		await expect.poll(() => page.getByTestId('campaign-status').getAttribute('data-campaign-status'), PATIENCE).toBe('completed_with_failures');
+		await expect.poll(() => page.getByTestId('campaign-status').getAttribute('data-campaign-status')).toBe('completed_with_failures');
 		expect(await page.getByTestId('status-reason').textContent()).toBe('1 of 4 messages failed.');
 		expect(await page.getByTestId('counter-should-send').textContent()).toBe(String(LEADS.length + 1));
 		expect(await counter('counter-failed').textContent()).toBe('1');
@@ -170,30 +168,30 @@ describe.runIf(browserTestsEnabled())('a user plans a campaign in the dashboard 
 	it('drills into the recipients of the device and of one status', async () => {
 		await page.getByTestId('device-row').getByRole('button', { name: 'Shop KL', exact: true }).click();
 		const rows = page.getByTestId('recipient-row');
-		await expect.poll(() => rows.count(), PATIENCE).toBe(4);
+		await expect.poll(() => rows.count()).toBe(4);
 		const everyone = [...LEADS, STRANGER.name];
 		expect((await rows.allTextContents()).map(text => everyone.find(name => text.includes(name))).sort()).toEqual(everyone.sort());
-		expect(await page.getByTestId('recipients-range').textContent()).toMatch(/1–4 of 4/);
+		expect(await page.getByRole('navigation', { name: 'Pages of recipients' }).getByTestId('page-range').textContent()).toBe('1–4 of 4 recipients');
 
 		// The double's contacts confirm delivery: the counter and then its drill-down say so.
-		await expect.poll(() => counter('counter-delivered').textContent(), PATIENCE).toBe('3');
+		await expect.poll(() => counter('counter-delivered').textContent()).toBe('3');
 		await page.getByTestId('counter-delivered').click();
-		await expect.poll(() => page.getByLabel('Status', { exact: true }).inputValue(), PATIENCE).toBe('delivered');
-		await expect.poll(async () => (await rows.evaluateAll(list => list.map(row => row.getAttribute('data-status')))).join(), PATIENCE).toBe('delivered,delivered,delivered');
+		await expect.poll(() => page.getByLabel('Status', { exact: true }).inputValue()).toBe('delivered');
+		await expect.poll(async () => (await rows.evaluateAll(list => list.map(row => row.getAttribute('data-status')))).join()).toBe('delivered,delivered,delivered');
 		await page.getByTestId('counter-failed').click();
-		await expect.poll(() => rows.count(), PATIENCE).toBe(1);
+		await expect.poll(() => rows.count()).toBe(1);
 		expect(await rows.textContent()).toMatch(new RegExp(`${STRANGER.name}.*\\${STRANGER.phone}.*not on WhatsApp`));
 		await page.getByTestId('counter-cancelled').click();
-		await expect.poll(() => page.getByText('No recipients match.').count(), PATIENCE).toBe(1);
+		await expect.poll(() => page.getByText('No recipients match.').count()).toBe(1);
 		await page.getByLabel('Status', { exact: true }).selectOption({ label: 'Any status' });
-		await expect.poll(() => rows.count(), PATIENCE).toBe(4);
+		await expect.poll(() => rows.count()).toBe(4);
 	});
 
 	it('retries the failed messages of the device and of the whole campaign; a number without WhatsApp stays failed', async () => {
 		await page.getByRole('button', { name: 'Retry failed on Shop KL' }).click();
-		await expect.poll(() => page.getByRole('status').filter({ hasText: 'Nothing could be retried on that device: numbers without WhatsApp stay failed.' }).count(), PATIENCE).toBe(1);
+		await expect.poll(() => page.getByRole('status').filter({ hasText: 'Nothing could be retried on that device: numbers without WhatsApp stay failed.' }).count()).toBe(1);
 		await page.getByRole('button', { name: 'Retry failed', exact: true }).click();
-		await expect.poll(() => page.getByRole('status').filter({ hasText: /^Nothing could be retried: numbers without WhatsApp stay failed\.$/ }).count(), PATIENCE).toBe(1);
+		await expect.poll(() => page.getByRole('status').filter({ hasText: /^Nothing could be retried: numbers without WhatsApp stay failed\.$/ }).count()).toBe(1);
 		expect(await counter('counter-failed').textContent()).toBe('1');
 		expect(contacts[LEADS[0]].received()).toHaveLength(1);
 	});
@@ -203,7 +201,7 @@ describe.runIf(browserTestsEnabled())('a user plans a campaign in the dashboard 
 		await page.waitForURL(/\/campaigns\/[0-9a-f-]{36}\/edit$/);
 		const copyId = page.url().split('/').at(-2)!;
 		expect(copyId).not.toBe(campaignId);
-		await expect.poll(() => page.getByLabel('Title').inputValue(), PATIENCE).toBe('Spring shoes (Copy)');
+		await expect.poll(() => page.getByLabel('Title').inputValue()).toBe('Spring shoes (Copy)');
 		expect(await page.getByLabel('Message', { exact: true }).inputValue()).toBe('{Hi|Hello} {name}, our *new* shoes are in!\\nSee you soon');
 		expect(await page.getByLabel('Date').inputValue()).toBe(zonedDateAndTime(Date.now(), ZONE).date);
 		expect(await page.getByTestId('chosen-image').count()).toBe(1);
@@ -212,31 +210,31 @@ describe.runIf(browserTestsEnabled())('a user plans a campaign in the dashboard 
 		const calendar = await browser.context.newPage();
 		await calendar.goto(`${node.url}/campaigns`);
 		const copyEntry = calendar.getByRole('link', { name: /Spring shoes \(Copy\)/ });
-		await expect.poll(() => copyEntry.getAttribute('data-campaign-status'), PATIENCE).toBe('draft');
+		await expect.poll(() => copyEntry.getAttribute('data-campaign-status')).toBe('draft');
 
 		const today = zonedDateAndTime(Date.now(), ZONE).date;
 		const tomorrow = zonedDateAndTime(Date.now() + 86_400_000, ZONE).date;
 		await page.getByLabel('Date').fill(tomorrow);
 		await page.getByRole('button', { name: 'Schedule' }).click();
 		await page.waitForURL(new RegExp(`/campaigns/${copyId}$`));
-		await expect.poll(() => page.getByTestId('campaign-status').getAttribute('data-campaign-status'), PATIENCE).toBe('scheduled');
+		await expect.poll(() => page.getByTestId('campaign-status').getAttribute('data-campaign-status')).toBe('scheduled');
 		if (tomorrow.slice(0, 7) !== today.slice(0, 7)) await calendar.getByRole('button', { name: 'Next month' }).click();
-		await expect.poll(() => copyEntry.getAttribute('data-campaign-status'), PATIENCE).toBe('scheduled');
+		await expect.poll(() => copyEntry.getAttribute('data-campaign-status')).toBe('scheduled');
 
 		await page.getByRole('button', { name: 'Cancel campaign' }).click();
 		const dialog = page.getByRole('dialog');
 		expect(await dialog.textContent()).toContain('Nothing more is sent');
 		await dialog.getByTestId('confirm-button').click();
-		await expect.poll(() => page.getByTestId('campaign-status').getAttribute('data-campaign-status'), PATIENCE).toBe('cancelled');
-		await expect.poll(() => dialog.count(), PATIENCE).toBe(0);
+		await expect.poll(() => page.getByTestId('campaign-status').getAttribute('data-campaign-status')).toBe('cancelled');
+		await expect.poll(() => dialog.count()).toBe(0);
 
 		await page.getByRole('button', { name: 'Delete' }).click();
 		expect(await dialog.textContent()).toContain('Messages not sent yet are cancelled');
 		await dialog.getByTestId('confirm-button').click();
 		await page.waitForURL(/\/campaigns$/);
 		expect((await client.get(`/api/campaigns/${copyId}`)).status).toBe(404);
-		await expect.poll(() => calendar.getByRole('link', { name: /Spring shoes \(Copy\)/ }).count(), PATIENCE).toBe(0);
-		await expect.poll(() => calendar.getByTestId('summary-cancelled').locator('dd').textContent(), PATIENCE).toBe('0');
+		await expect.poll(() => calendar.getByRole('link', { name: /Spring shoes \(Copy\)/ }).count()).toBe(0);
+		await expect.poll(() => calendar.getByTestId('summary-cancelled').locator('dd').textContent()).toBe('0');
 		await calendar.close();
 	});
 
@@ -246,7 +244,7 @@ describe.runIf(browserTestsEnabled())('a user plans a campaign in the dashboard 
 		const { body: theirs } = await other.post('/api/campaigns', { title: 'Their secret sale', scheduledAt: new Date(Date.now() + 86_400_000).toISOString(), message: 'Hello' });
 		for (const path of [`/campaigns/${theirs.id}`, `/campaigns/${theirs.id}/edit`, '/campaigns/not-an-id']) {
 			await page.goto(`${node.url}${path}`);
-			await expect.poll(() => page.getByRole('heading', { name: 'Campaign not found' }).count(), { ...PATIENCE, message: path }).toBe(1);
+			await expect.poll(() => page.getByRole('heading', { name: 'Campaign not found' }).count(), { message: path }).toBe(1);
 			expect(await page.getByText('Their secret sale').count()).toBe(0);
 		}
 	});
@@ -255,7 +253,7 @@ describe.runIf(browserTestsEnabled())('a user plans a campaign in the dashboard 
 		await page.setViewportSize({ width: 375, height: 740 });
 		for (const path of ['/campaigns', `/campaigns/${campaignId}`, '/campaigns/new']) {
 			await page.goto(`${node.url}${path}`);
-			await expect.poll(() => page.getByRole('heading', { level: 1 }).count(), PATIENCE).toBe(1);
+			await expect.poll(() => page.getByRole('heading', { level: 1 }).count()).toBe(1);
 			const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 			expect(overflow, path).toBeLessThanOrEqual(0);
 		}

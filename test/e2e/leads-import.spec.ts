@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserTestsEnabled, openBrowser, registerThroughForm, SOON } from '../helpers/browser.ts';
+import { browserTestsEnabled, openBrowser, registerThroughForm } from '../helpers/browser.ts';
 import { pgliteDatabase, type TestDatabase } from '../helpers/databases.ts';
 import { LEAD_NODE_SERVICES } from '../helpers/leads.ts';
 import { startNode, type TestNode } from '../helpers/node.ts';
@@ -28,6 +28,8 @@ describe.runIf(browserTestsEnabled())('a user imports leads from a CSV file and 
 	const rows = () => page.getByTestId('lead-row');
 	const rowOf = (name: string) => rows().filter({ hasText: name });
 	const filters = () => page.getByRole('search', { name: 'Filter leads' });
+	const pager = () => page.getByRole('navigation', { name: 'Pages of leads' });
+	const leadCount = () => pager().getByTestId('page-range');
 
 	beforeAll(async () => {
 		db = pgliteDatabase();
@@ -54,14 +56,14 @@ describe.runIf(browserTestsEnabled())('a user imports leads from a CSV file and 
 		}
 
 		await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Leads' }).click();
-		await expect.poll(() => page.getByText('No leads yet').count(), SOON).toBe(1);
+		await expect.poll(() => page.getByText('No leads yet').count()).toBe(1);
 
 		// The sample file is written in the page, for the user's first device.
 		const [sample] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download a sample file' }).click()]);
 		expect(sample.suggestedFilename()).toBe('fleetcast-leads-sample.csv');
 		const sampleText = fs.readFileSync(await sample.path(), 'utf8');
 		expect(sampleText.split('\r\n')[0]).toBe('name,phone,niche,target_status,triggers,device,notes');
-		expect(sampleText).toContain('Property;Loans,prospect,welcome,Sales KL,');
+		expect(sampleText).toContain("Siti Aminah,'+60 12-345 6789,Property;Loans,prospect,welcome,Sales KL,");
 
 		// The server's answer is held back until the bar is full: only the progress events can have filled it.
 		let release!: () => void;
@@ -73,14 +75,14 @@ describe.runIf(browserTestsEnabled())('a user imports leads from a CSV file and 
 		});
 		await page.getByLabel('CSV file', { exact: true }).setInputFiles({ name: 'leads.csv', mimeType: 'text/csv', buffer: Buffer.from(CSV) });
 		const progress = page.getByTestId('import-progress');
-		await expect.poll(() => progress.getAttribute('data-total'), SOON).toBe('7');
-		await expect.poll(() => progress.getAttribute('data-processed'), SOON).toBe('7');
+		await expect.poll(() => progress.getAttribute('data-total')).toBe('7');
+		await expect.poll(() => progress.getAttribute('data-processed')).toBe('7');
 		expect(await progress.textContent()).toContain('7 of 7 rows');
 		expect(await page.getByTestId('import-report').count()).toBe(0);
 		release();
 
 		const report = page.getByTestId('import-report');
-		await expect.poll(() => report.count(), SOON).toBe(1);
+		await expect.poll(() => report.count()).toBe(1);
 		expect(await report.getByTestId('import-created').textContent()).toBe('3');
 		expect(await report.getByTestId('import-updated').textContent()).toBe('0');
 		expect(await report.getByTestId('import-merged').textContent()).toBe('1');
@@ -93,8 +95,8 @@ describe.runIf(browserTestsEnabled())('a user imports leads from a CSV file and 
 		await page.unroute('**/api/leads/import*');
 
 		// The good rows are in the table, the merged one folded into Siti's lead.
-		await expect.poll(() => rows().count(), SOON).toBe(3);
-		expect(await page.getByTestId('lead-count').textContent()).toContain('1–3 of 3 leads');
+		await expect.poll(() => rows().count()).toBe(3);
+		expect(await leadCount().textContent()).toContain('1–3 of 3 leads');
 		const siti = rowOf('Siti Again');
 		expect(await siti.textContent()).toContain('+60123456789');
 		expect(await siti.getByRole('list', { name: 'Niches' }).getByRole('listitem').allTextContents()).toEqual(['Property', 'Loans', 'Travel']);
@@ -102,39 +104,39 @@ describe.runIf(browserTestsEnabled())('a user imports leads from a CSV file and 
 		expect(await rowOf('Chen').textContent()).toContain('Sales JB');
 
 		await filters().getByLabel('Device').selectOption({ label: 'Sales JB' });
-		await expect.poll(() => rows().count(), SOON).toBe(2);
+		await expect.poll(() => rows().count()).toBe(2);
 		expect(await rows().allTextContents()).toEqual([expect.stringContaining('Chen'), expect.stringContaining('Ahmad')]);
 		await filters().getByLabel('Niche').fill('PROPERTY');
-		await expect.poll(() => rows().count(), SOON).toBe(1);
+		await expect.poll(() => rows().count()).toBe(1);
 		expect(await rows().first().textContent()).toContain('Chen');
 		await filters().getByLabel('Device').selectOption({ label: 'All devices' });
-		await expect.poll(() => rows().count(), SOON).toBe(2);
+		await expect.poll(() => rows().count()).toBe(2);
 		expect(await rows().allTextContents()).toEqual([expect.stringContaining('Chen'), expect.stringContaining('Siti Again')]);
 		await filters().getByLabel('Niche').fill('');
-		await expect.poll(() => rows().count(), SOON).toBe(3);
+		await expect.poll(() => rows().count()).toBe(3);
 
 		// A bad phone is refused next to the field, and the dialog keeps what was typed.
 		await page.getByRole('button', { name: 'Edit Ahmad' }).click();
 		const dialog = page.getByRole('dialog');
 		await dialog.getByLabel('Phone').fill('123');
 		await dialog.getByRole('button', { name: 'Save lead' }).click();
-		await expect.poll(() => page.locator('#lead-phone-error').textContent(), SOON).toBe('"123" is too short for Malaysia.');
+		await expect.poll(() => page.locator('#lead-phone-error').textContent()).toBe('"123" is too short for Malaysia.');
 		expect(await dialog.getByLabel('Phone').getAttribute('aria-invalid')).toBe('true');
 		await dialog.getByLabel('Name').fill('Ahmad Zaki');
 		await dialog.getByLabel('Phone').fill('013-999 8888');
 		await dialog.getByLabel('Niches', { exact: true }).fill('Cars; Trucks, cars');
 		await dialog.getByLabel('Opted out').check();
 		await dialog.getByRole('button', { name: 'Save lead' }).click();
-		await expect.poll(() => dialog.count(), SOON).toBe(0);
+		await expect.poll(() => dialog.count()).toBe(0);
 		const ahmad = rowOf('Ahmad Zaki');
-		await expect.poll(() => ahmad.textContent(), SOON).toContain('+60139998888');
+		await expect.poll(() => ahmad.textContent()).toContain('+60139998888');
 		expect(await ahmad.getByRole('list', { name: 'Niches' }).getByRole('listitem').allTextContents()).toEqual(['Cars', 'Trucks']);
 		expect(await ahmad.getByTestId('opted-out').count()).toBe(1);
 
 		await page.getByRole('button', { name: 'Delete Chen' }).click();
 		await page.getByRole('dialog').getByRole('button', { name: 'Delete lead' }).click();
-		await expect.poll(() => rows().count(), SOON).toBe(2);
-		expect(await page.getByTestId('lead-count').textContent()).toContain('1–2 of 2 leads');
+		await expect.poll(() => rows().count()).toBe(2);
+		expect(await leadCount().textContent()).toContain('1–2 of 2 leads');
 
 		const everything = await downloadExport(page);
 		expect(everything.split('\r\n')[0]).toBe('name,phone,niche,target_status,triggers,device,notes');
@@ -145,30 +147,30 @@ describe.runIf(browserTestsEnabled())('a user imports leads from a CSV file and 
 
 		// The export follows the filters on screen.
 		await filters().getByLabel('Device').selectOption({ label: 'Sales JB' });
-		await expect.poll(() => rows().count(), SOON).toBe(1);
+		await expect.poll(() => rows().count()).toBe(1);
 		const filtered = await downloadExport(page);
 		expect(filtered.trim().split('\r\n')).toEqual(['name,phone,niche,target_status,triggers,device,notes', "Ahmad Zaki,'+60139998888,Cars;Trucks,prospect,,Sales JB,"]);
 		await filters().getByLabel('Device').selectOption({ label: 'All devices' });
-		await expect.poll(() => rows().count(), SOON).toBe(2);
+		await expect.poll(() => rows().count()).toBe(2);
 	}, 90_000);
 
 	it('shows a lead created and one opted out in another tab at once, without a reload', async () => {
 		const before = await rows().count();
 		const created = await page.request.post(`${node.url}/api/leads`, { data: { deviceId: devices['Sales KL'], phone: '+60 12-777 8888', name: 'From Another Tab' } });
 		expect(created.status()).toBe(201);
-		await expect.poll(() => rowOf('From Another Tab').count(), SOON).toBe(1);
+		await expect.poll(() => rowOf('From Another Tab').count()).toBe(1);
 		expect(await rows().count()).toBe(before + 1);
 		// Newest first.
 		expect(await rows().first().textContent()).toContain('From Another Tab');
 
 		const siti = (await (await page.request.get(`${node.url}/api/leads?q=Siti`)).json()).items[0];
 		expect((await page.request.patch(`${node.url}/api/leads/${siti.id}`, { data: { optedOut: true } })).status()).toBe(200);
-		await expect.poll(() => rowOf('Siti Again').getByTestId('opted-out').count(), SOON).toBe(1);
+		await expect.poll(() => rowOf('Siti Again').getByTestId('opted-out').count()).toBe(1);
 	});
 
-	it('shows the webhook address once, takes a lead posted to it live, and turns the webhook off', async () => {
+	it('shows the webhook address once, takes a lead posted to it live, rotates the key and turns the webhook off', async () => {
 		const panel = page.getByRole('region', { name: 'Lead webhook' });
-		await expect.poll(() => panel.getByTestId('webhook-status').textContent(), SOON).toBe('No webhook key yet.');
+		await expect.poll(() => panel.getByTestId('webhook-status').textContent()).toBe('No webhook key yet.');
 		await panel.getByRole('button', { name: 'Create key' }).click();
 		const address = (await panel.getByTestId('webhook-url').textContent())!;
 		expect(address).toMatch(new RegExp(`^${node.url}/api/webhooks/leads/fcl_[\\w-]{20,}$`));
@@ -178,16 +180,32 @@ describe.runIf(browserTestsEnabled())('a user imports leads from a CSV file and 
 		const posted = await fetch(address, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ device: 'Sales JB', phone: '0198887777', name: 'Web Form', niches: 'Solar;Roofs' }) });
 		expect(posted.status).toBe(200);
 		const row = rowOf('Web Form');
-		await expect.poll(() => row.count(), SOON).toBe(1);
+		await expect.poll(() => row.count()).toBe(1);
 		expect(await row.getByRole('list', { name: 'Niches', exact: true }).getByRole('listitem').allTextContents()).toEqual(['Solar', 'Roofs']);
 
 		await panel.getByRole('button', { name: 'I have saved it' }).click();
 		expect(await panel.getByTestId('webhook-url').count()).toBe(0);
-		page.once('dialog', (dialog) => void dialog.accept());
+
+		// Rotating asks first, then shows the new address once; the old one stops working.
+		const post = (url: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ device: 'Sales JB', phone: '0198887777' }) });
+		const dialog = page.getByRole('dialog');
+		await panel.getByRole('button', { name: 'Rotate key' }).click();
+		expect(await dialog.textContent()).toContain('The current key stops working at once.');
+		await dialog.getByRole('button', { name: 'Rotate key' }).click();
+		await expect.poll(() => panel.getByTestId('webhook-url').count()).toBe(1);
+		expect(await dialog.count()).toBe(0);
+		const rotated = (await panel.getByTestId('webhook-url').textContent())!;
+		expect(rotated).not.toBe(address);
+		expect((await post(address)).status).toBe(404);
+		expect((await post(rotated)).status).toBe(200);
+		await panel.getByRole('button', { name: 'I have saved it' }).click();
+
 		await panel.getByRole('button', { name: 'Delete key' }).click();
-		await expect.poll(() => panel.getByTestId('webhook-status').textContent(), SOON).toBe('No webhook key yet.');
-		const refused = await fetch(address, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ device: 'Sales JB', phone: '0198887777' }) });
-		expect(refused.status).toBe(404);
+		expect(await dialog.textContent()).toContain('Forms and programs posting leads with it stop working.');
+		await dialog.getByRole('button', { name: 'Delete key' }).click();
+		await expect.poll(() => panel.getByTestId('webhook-status').textContent()).toBe('No webhook key yet.');
+		expect(await dialog.count()).toBe(0);
+		expect((await post(rotated)).status).toBe(404);
 	});
 
 	it('reads the list again when the live connection comes back, so a lead created while it was down shows', async () => {
@@ -199,36 +217,35 @@ describe.runIf(browserTestsEnabled())('a user imports leads from a CSV file and 
 		// Offline, the page cannot connect again; the server drops the socket it had.
 		await browser.context.setOffline(true);
 		gateway.sockets.closeWhere(userId, () => true);
-		await expect.poll(() => page.getByTestId('connection-state').getAttribute('data-state'), SOON).not.toBe('live');
+		await expect.poll(() => page.getByTestId('connection-state').getAttribute('data-state')).not.toBe('live');
 		const created = await node.broker.call('leads.create', { deviceId: devices['Sales KL'], phone: '+60 12-666 5555', name: 'While Away' }, { meta: { user: { id: userId } } });
 		expect(created).toMatchObject({ name: 'While Away' });
 
 		await browser.context.setOffline(false);
-		await expect.poll(() => page.getByTestId('connection-state').getAttribute('data-state'), SOON).toBe('live');
-		await expect.poll(() => rowOf('While Away').count(), SOON).toBe(1);
+		await expect.poll(() => page.getByTestId('connection-state').getAttribute('data-state')).toBe('live');
+		await expect.poll(() => rowOf('While Away').count()).toBe(1);
 		// It came from reading the list again: its event was sent while no socket was there to hear it.
 		expect(leadEvents.filter((frame) => frame.includes('While Away'))).toEqual([]);
 		// The new socket does hear what happens next.
 		expect((await page.request.post(`${node.url}/api/leads`, { data: { deviceId: devices['Sales KL'], phone: '+60 12-666 4444', name: 'After Return' } })).status()).toBe(201);
-		await expect.poll(() => leadEvents.some((frame) => frame.includes('After Return')), SOON).toBe(true);
+		await expect.poll(() => leadEvents.some((frame) => frame.includes('After Return'))).toBe(true);
 	});
 
 	it('pages through more leads than fit on one page, with the total', async () => {
 		const csv = ['name,phone,device', ...Array.from({ length: 60 }, (_, i) => `Bulk ${i + 1},+60 12-500 ${String(i + 1).padStart(4, '0')},Sales KL`)].join('\n');
 		await page.getByLabel('CSV file', { exact: true }).setInputFiles({ name: 'bulk.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
-		await expect.poll(() => page.getByTestId('import-created').textContent(), SOON).toBe('60');
+		await expect.poll(() => page.getByTestId('import-created').textContent()).toBe('60');
 		const { total } = await (await page.request.get(`${node.url}/api/leads?pageSize=1`)).json();
 		expect(total).toBeGreaterThan(60);
 
-		await expect.poll(() => page.getByTestId('lead-count').textContent(), SOON).toBe(`1–50 of ${total} leads`);
+		await expect.poll(() => leadCount().textContent()).toBe(`1–50 of ${total} leads`);
 		expect(await rows().count()).toBe(50);
-		const pager = page.getByRole('navigation', { name: 'Pages of leads' });
-		await pager.getByRole('button', { name: 'Next' }).click();
-		await expect.poll(() => page.getByTestId('lead-count').textContent(), SOON).toBe(`51–${total} of ${total} leads`);
+		await pager().getByRole('button', { name: 'Next' }).click();
+		await expect.poll(() => leadCount().textContent()).toBe(`51–${total} of ${total} leads`);
 		expect(await rows().count()).toBe(total - 50);
-		expect(await pager.getByRole('button', { name: 'Next' }).isDisabled()).toBe(true);
-		await pager.getByRole('button', { name: 'Previous' }).click();
-		await expect.poll(() => page.getByTestId('lead-count').textContent(), SOON).toBe(`1–50 of ${total} leads`);
+		expect(await pager().getByRole('button', { name: 'Next' }).isDisabled()).toBe(true);
+		await pager().getByRole('button', { name: 'Previous' }).click();
+		await expect.poll(() => leadCount().textContent()).toBe(`1–50 of ${total} leads`);
 		// Newest first: the last rows of the file are on the first page.
 		expect(await rowOf('Bulk 60').count()).toBe(1);
 	});

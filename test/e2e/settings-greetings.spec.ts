@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GREETING_SETS } from '../../services/messages/greetings.ts';
-import { browserTestsEnabled, openBrowser, registerThroughForm, SOON } from '../helpers/browser.ts';
+import { browserTestsEnabled, openBrowser, registerThroughForm } from '../helpers/browser.ts';
 import { pgliteDatabase, type TestDatabase } from '../helpers/databases.ts';
 import { startNode, type TestNode } from '../helpers/node.ts';
 
@@ -31,7 +31,7 @@ describe.runIf(browserTestsEnabled())('a user edits the greeting sets in Setting
 		const english = page.getByRole('group', { name: 'English' });
 		const line = (n: number) => english.getByLabel(`Greeting (line ${n})`, { exact: true });
 		const hour = (n: number) => english.getByLabel(`From (line ${n})`, { exact: true });
-		await expect.poll(() => line(2).inputValue(), SOON).toBe(GREETING_SETS.en[1].text);
+		await expect.poll(() => line(2).inputValue()).toBe(GREETING_SETS.en[1].text);
 		await expect.poll(() => english.getByText('The set Fleetcast ships.').count()).toBe(1);
 		expect(await english.getByRole('button', { name: /^Remove line/ }).count()).toBe(GREETING_SETS.en.length);
 		expect(await page.getByRole('button', { name: 'Reset to default' }).first().isDisabled()).toBe(true);
@@ -41,7 +41,7 @@ describe.runIf(browserTestsEnabled())('a user edits the greeting sets in Setting
 		await hour(5).selectOption('12');
 		await line(5).fill('Lunch} {name}');
 		await page.getByRole('button', { name: 'Save English greetings' }).click();
-		await expect.poll(() => english.locator('.field-error').allTextContents(), SOON).toEqual([
+		await expect.poll(() => english.locator('.field-error').allTextContents()).toEqual([
 			'Line 3 already starts at 12:00; choose another hour.',
 			'This "}" closes nothing: add its "{" or remove it.',
 		]);
@@ -55,21 +55,21 @@ describe.runIf(browserTestsEnabled())('a user edits the greeting sets in Setting
 		await hour(5).selectOption('21');
 		await line(5).fill('Good night {name},');
 		await page.getByRole('button', { name: 'Save English greetings' }).click();
-		await expect.poll(() => page.getByRole('status').filter({ hasText: 'English greetings saved.' }).count(), SOON).toBe(1);
+		await expect.poll(() => page.getByRole('status').filter({ hasText: 'English greetings saved.' }).count()).toBe(1);
 		expect(await english.locator('.field-error').count()).toBe(0);
 		await expect.poll(() => english.getByText('Your own set.').count()).toBe(1);
 
 		// The other tab never reloaded: the new set came over its WebSocket.
 		const otherEnglish = second.getByRole('group', { name: 'English' });
-		await expect.poll(() => otherEnglish.getByLabel('Greeting (line 2)', { exact: true }).inputValue(), SOON).toBe('Rise and shine {first_name}!');
-		await expect.poll(() => otherEnglish.getByLabel('Greeting (line 5)', { exact: true }).inputValue(), SOON).toBe('Good night {name},');
+		await expect.poll(() => otherEnglish.getByLabel('Greeting (line 2)', { exact: true }).inputValue()).toBe('Rise and shine {first_name}!');
+		await expect.poll(() => otherEnglish.getByLabel('Greeting (line 5)', { exact: true }).inputValue()).toBe('Good night {name},');
 		expect(await otherEnglish.getByLabel('From (line 5)', { exact: true }).inputValue()).toBe('21');
 
 		await page.getByRole('button', { name: 'Reset to default' }).first().click();
-		await expect.poll(() => page.getByRole('status').filter({ hasText: 'English greetings are back to the default.' }).count(), SOON).toBe(1);
+		await expect.poll(() => page.getByRole('status').filter({ hasText: 'English greetings are back to the default.' }).count()).toBe(1);
 		expect(await line(2).inputValue()).toBe(GREETING_SETS.en[1].text);
 		expect(await english.getByRole('button', { name: /^Remove line/ }).count()).toBe(GREETING_SETS.en.length);
-		await expect.poll(() => otherEnglish.getByLabel('Greeting (line 2)', { exact: true }).inputValue(), SOON).toBe(GREETING_SETS.en[1].text);
+		await expect.poll(() => otherEnglish.getByLabel('Greeting (line 2)', { exact: true }).inputValue()).toBe(GREETING_SETS.en[1].text);
 		await second.close();
 	});
 
@@ -82,12 +82,12 @@ describe.runIf(browserTestsEnabled())('a user edits the greeting sets in Setting
 		while ((await malay.getByRole('button', { name: /^Remove line/ }).count()) > 1) await malay.getByRole('button', { name: /^Remove line/ }).last().click();
 		await malay.getByLabel('Greeting (line 1)', { exact: true }).fill('Salam sejahtera {first_name},');
 		await page.getByRole('button', { name: 'Save Malay greetings' }).click();
-		await expect.poll(() => page.getByRole('status').filter({ hasText: 'Malay greetings saved.' }).count(), SOON).toBe(1);
+		await expect.poll(() => page.getByRole('status').filter({ hasText: 'Malay greetings saved.' }).count()).toBe(1);
 
 		await page.goto(`${node.url}/campaigns/new`);
 		await page.getByLabel('Greeting', { exact: true }).selectOption('ms');
 		await page.getByLabel('Message', { exact: true }).fill('Kasut baru sudah tiba!');
-		await expect.poll(() => page.getByTestId('message-preview').textContent(), SOON).toBe('Salam sejahtera Aisha,\n\nKasut baru sudah tiba!');
+		await expect.poll(() => page.getByTestId('message-preview').textContent()).toBe('Salam sejahtera Aisha,\n\nKasut baru sudah tiba!');
 		expect(await page.getByRole('option', { name: /^Malay \(your greetings/ }).count()).toBe(1);
 		await page.close();
 	});

@@ -2,9 +2,6 @@ import fs from 'node:fs';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { tempDir } from './databases.ts';
 
-/** `expect.poll` options for what the page shows after a round trip through the node, on a busy two-core machine. */
-export const SOON = { timeout: 10_000 };
-
 /** Debian's chromium; `.ci/run` installs it when missing. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { readLeadCsv } from '../../../services/leads/lead-csv.ts';
 import { checkLead, DeviceDirectory } from '../../../services/leads/lead-input.ts';
-import { csvDataUrl, csvFile, demoContactsCsv, sampleLeadCsv } from '../../../web/src/lib/lead-csv.ts';
+import { csvFile } from '../../../services/leads/lead-csv-format.ts';
+import { csvDataUrl, demoContactsCsv, sampleLeadCsv } from '../../../web/src/lib/lead-csv.ts';
 
 const DEVICE = { id: '0b6f3a52-4a1e-4a8e-9d3c-2f1e6b7a9c10', name: 'Sales, KL "North"' };
 const directory = new DeviceDirectory([DEVICE]);
@@ -20,8 +21,17 @@ describe('the CSV files the Leads page offers are imports the server accepts', (
 		);
 	});
 
+	it('puts a quote before a cell a spreadsheet would run as a formula, as the export does', () => {
+		expect(csvFile(['phone', 'name'], [['+60 12-345 6789', '=HYPERLINK("x")'], ['-1', '@me, too']])).toBe(
+			`phone,name\r\n'+60 12-345 6789,"'=HYPERLINK(""x"")"\r\n'-1,"'@me, too"\r\n`,
+		);
+	});
+
 	it('writes a sample whose every row imports, with its `;` sets, even for a tenant with no default country', () => {
-		const checked = asServerReadsIt(sampleLeadCsv([DEVICE.name]), null);
+		const sample = sampleLeadCsv([DEVICE.name]);
+		// A phone with its + is a formula to a spreadsheet: guarded in the file, unguarded by the import.
+		expect(sample).toContain(`Siti Aminah,'+60 12-345 6789,`);
+		const checked = asServerReadsIt(sample, null);
 		expect(checked).toHaveLength(3);
 		for (const result of checked) expect(result).toHaveProperty('values.deviceId', DEVICE.id);
 		expect(checked[0]).toMatchObject({ values: { phone: '+60123456789', niches: ['Property', 'Loans'], targetStatus: 'prospect', triggers: ['welcome'] } });

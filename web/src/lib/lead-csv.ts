@@ -1,18 +1,9 @@
 /**
  * CSV files the dashboard writes for an import: the sample offered beside the file picker and the
- * demo contacts as leads. The columns are the leads service's (services/leads/lead-csv.ts).
+ * demo contacts as leads, in the leads service's own format, formula guard included.
  */
+import { CSV_COLUMNS, csvFile, type CsvColumn } from '../../../services/leads/lead-csv-format.ts';
 import type { DemoContactDto } from './api/demo.ts';
-
-/** A cell quoted when it holds a comma, a quote, a line break or edge spaces. */
-function csvCell(value: string): string {
-	return /[",\r\n]|^\s|\s$/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
-}
-
-/** A whole file: a header line, then one line per row, each cell quoted as needed. */
-export function csvFile(header: readonly string[], rows: readonly (readonly string[])[]): string {
-	return [header, ...rows].map((cells) => cells.map(csvCell).join(',')).join('\r\n') + '\r\n';
-}
 
 /** The device a sample names while the user has none yet. */
 const PLACEHOLDER_DEVICE = 'Sales KL 1';
@@ -26,7 +17,7 @@ export function sampleLeadCsv(deviceNames: readonly string[], demoContacts: read
 	const devices = deviceNames.length ? deviceNames : [PLACEHOLDER_DEVICE];
 	if (demoContacts.length) return demoContactsCsv(demoContacts, devices);
 	return csvFile(
-		['name', 'phone', 'niche', 'target_status', 'triggers', 'device', 'notes'],
+		CSV_COLUMNS,
 		[
 			['Siti Aminah', '+60 12-345 6789', 'Property;Loans', 'prospect', 'welcome', devices[0], 'Met at the expo'],
 			['Ahmad Zaki', '+60 13-222 3333', 'Cars', 'customer', 'welcome;promo', devices[0], ''],
@@ -35,10 +26,12 @@ export function sampleLeadCsv(deviceNames: readonly string[], demoContacts: read
 	);
 }
 
+const DEMO_COLUMNS: readonly CsvColumn[] = ['name', 'phone', 'niche', 'device'];
+
 /** The demo contacts as an import, dealt over the devices (names or ids) in turn, tagged with the niche "demo" so a campaign can pick them. */
 export function demoContactsCsv(contacts: readonly DemoContactDto[], devices: readonly string[]): string {
 	return csvFile(
-		['name', 'phone', 'niche', 'device'],
+		DEMO_COLUMNS,
 		contacts.map((contact, i) => [contact.name, contact.phone, 'demo', devices[i % devices.length]]),
 	);
 }

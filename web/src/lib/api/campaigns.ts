@@ -10,7 +10,7 @@ import type {
 	ReportDto,
 } from '../../../../services/campaigns/campaigns.params.ts';
 import type { MessageStatus } from '../../../../services/messages/messages.params.ts';
-import { ApiError, http } from './http.ts';
+import { ApiError, http, queryString } from './http.ts';
 
 // The campaigns service's own contract, so the pages and the server cannot drift apart.
 export type { CampaignDto, CampaignFields, CampaignStatus, CampaignTarget, Counters, ListDto, MessageStatus, RecipientDto, RecipientsDto, ReportDto };
@@ -28,7 +28,7 @@ export const isNoSuchCampaign = (error: unknown) => error instanceof ApiError &&
 const campaignPath = (id: string) => `/api/campaigns/${encodeURIComponent(id)}`;
 
 /** Campaigns scheduled in `[from, to)` and the counts of all of them by status. */
-export const listCampaigns = (range: { from: string; to: string }) => http.get<ListDto>(`/api/campaigns?${new URLSearchParams(range)}`);
+export const listCampaigns = (range: { from: string; to: string }) => http.get<ListDto>(`/api/campaigns${queryString(range)}`);
 
 export const fetchCampaign = (id: string) => http.get<CampaignDto>(campaignPath(id));
 
@@ -45,10 +45,7 @@ export const cancelCampaign = (id: string) => http.post<CampaignDto>(`${campaign
 
 export const fetchReport = (id: string) => http.get<ReportDto>(`${campaignPath(id)}/report`);
 
-export function fetchRecipients(id: string, query: RecipientsQuery) {
-	const search = new URLSearchParams(Object.entries(query).flatMap(([key, value]) => (value === undefined ? [] : [[key, String(value)]])));
-	return http.get<RecipientsDto>(`${campaignPath(id)}/recipients?${search}`);
-}
+export const fetchRecipients = (id: string, query: RecipientsQuery) => http.get<RecipientsDto>(`${campaignPath(id)}/recipients${queryString(query)}`);
 
 /** Queues the failed messages again: of one device, or of the whole campaign. */
 export const retryFailed = (id: string, deviceId?: string) =>

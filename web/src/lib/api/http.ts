@@ -65,6 +65,18 @@ export const http = {
 	upload: <T>(path: string, file: Blob) => request<T>('POST', path, file),
 };
 
+type QueryValue = string | number | boolean | undefined;
+
+/** `?a=1&b=x` of the values that are set (undefined and empty ones are left out); '' when none is. */
+export function queryString<T extends { [K in keyof T]: QueryValue }>(values: T): string {
+	const query = new URLSearchParams();
+	for (const [key, value] of Object.entries(values) as [string, QueryValue][]) {
+		if (value !== undefined && value !== '') query.set(key, String(value));
+	}
+	const text = query.toString();
+	return text ? `?${text}` : '';
+}
+
 /** The message for one input from any thrown value. */
 export function fieldMessage(error: unknown, field: string): string | undefined {
 	return error instanceof ApiError ? error.fieldMessage(field) : undefined;

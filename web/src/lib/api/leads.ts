@@ -10,7 +10,7 @@ import type {
 	UpdateParams,
 	WebhookKeyStatus,
 } from '../../../../services/leads/leads.params.ts';
-import { http } from './http.ts';
+import { http, queryString } from './http.ts';
 
 // The leads service's own contract, so the page and the server cannot drift apart.
 export type { CreatedWebhookKey, CreateParams, ImportReport, ImportRowReport, LeadDto, LeadFilters, LeadPage, TargetStatus, WebhookKeyStatus };
@@ -20,14 +20,7 @@ export type LeadChanges = Omit<UpdateParams, 'id'>;
 const leadPath = (id: string) => `/api/leads/${encodeURIComponent(id)}`;
 
 /** `?device=…&niche=…` for the filters that are set, plus any paging; empty when there are none. */
-export function leadQuery(filters: LeadFilters, paging: { page?: number; pageSize?: number } = {}): string {
-	const query = new URLSearchParams();
-	for (const [key, value] of Object.entries({ ...filters, ...paging })) {
-		if (value !== undefined && value !== '') query.set(key, String(value));
-	}
-	const text = query.toString();
-	return text ? `?${text}` : '';
-}
+export const leadQuery = (filters: LeadFilters, paging: { page?: number; pageSize?: number } = {}) => queryString({ ...filters, ...paging });
 
 export const listLeads = (filters: LeadFilters, page: number, pageSize: number) => http.get<LeadPage>(`/api/leads${leadQuery(filters, { page, pageSize })}`);
 
@@ -39,7 +32,7 @@ export const deleteLead = (id: string) => http.delete(leadPath(id));
 
 /** Uploads a CSV file; its `lead.import-progress` events carry the same `importId`. */
 export const importLeadCsv = (csv: Blob | string, importId: string) =>
-	http.upload<ImportReport>(`/api/leads/import?importId=${encodeURIComponent(importId)}`, new Blob([csv], { type: 'text/csv' }));
+	http.upload<ImportReport>(`/api/leads/import${queryString({ importId })}`, new Blob([csv], { type: 'text/csv' }));
 
 /** Where the browser downloads the leads matching these filters as CSV. */
 export const leadExportUrl = (filters: LeadFilters) => `/api/leads/export${leadQuery(filters)}`;

@@ -9,7 +9,6 @@ import {
 	type CampaignDto,
 	type ReportDto,
 } from '../api/campaigns.ts';
-import { listDevices } from '../api/devices.ts';
 import { onReconnect, subscribe } from '../api/ws.ts';
 
 /** The campaign whose page is open: its record and its report, kept live by events (no polling). */
@@ -17,8 +16,6 @@ class CampaignView {
 	id = $state<string | null>(null);
 	campaign = $state<CampaignDto | null>(null);
 	report = $state<ReportDto | null>(null);
-	/** Device names by id, for the per-device report. */
-	deviceNames = $state<Record<string, string>>({});
 	loading = $state(false);
 	loadError = $state<unknown>(null);
 	/** No such campaign, or another user's (the server answers the same 404 for both). */
@@ -37,7 +34,6 @@ class CampaignView {
 		this.id = null;
 		this.campaign = null;
 		this.report = null;
-		this.deviceNames = {};
 		this.loadError = null;
 		this.notFound = false;
 		this.deleted = false;
@@ -50,12 +46,11 @@ class CampaignView {
 		this.loadError = null;
 		this.#progressDuringLoad = false;
 		try {
-			const [campaign, report, devices] = await Promise.all([fetchCampaign(id), fetchReport(id), listDevices()]);
+			const [campaign, report] = await Promise.all([fetchCampaign(id), fetchReport(id)]);
 			if (this.id !== id) return;
 			this.campaign = campaign;
 			// A progress event that came in meanwhile is at least as new as this answer.
 			if (!this.#progressDuringLoad) this.report = report;
-			this.deviceNames = Object.fromEntries(devices.map((device) => [device.id, device.name]));
 		} catch (error) {
 			if (this.id !== id) return;
 			if (isNoSuchCampaign(error)) this.notFound = true;

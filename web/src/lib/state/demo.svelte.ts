@@ -18,6 +18,7 @@ class Demo {
 	/** The demo contacts, once `loadContacts` has read them (they stay the same while the demo runs). */
 	contacts = $state<DemoContactDto[]>([]);
 	#checked: Promise<void> | undefined;
+	#contactsRead: Promise<void> | undefined;
 
 	/** Asks the server once per page load; a failed check is retried next time. */
 	check(): Promise<void> {
@@ -38,17 +39,23 @@ class Demo {
 		return linkDemoPhone(deviceId);
 	}
 
-	listContacts(): Promise<DemoContactDto[]> {
-		return listDemoContacts();
+	/** Reads the demo contacts once, in demo mode only; a failure leaves the list empty and is retried next time. */
+	loadContacts(): Promise<void> {
+		// Shared while it runs, so the page opening and a quick click ask only once.
+		this.#contactsRead ??= this.#readContacts();
+		return this.#contactsRead;
 	}
 
-	/** Reads the demo contacts once, in demo mode only; a failure leaves the list empty. */
-	async loadContacts(): Promise<void> {
+	async #readContacts(): Promise<void> {
 		await this.check();
-		if (!this.enabled || this.contacts.length) return;
+		if (!this.enabled) {
+			this.#contactsRead = undefined;
+			return;
+		}
 		try {
 			this.contacts = await listDemoContacts();
 		} catch (error) {
+			this.#contactsRead = undefined;
 			console.error('Could not read the demo contacts', error);
 		}
 	}

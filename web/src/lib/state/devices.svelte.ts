@@ -29,6 +29,7 @@ class Devices {
 	pairing = $state<Record<string, Pairing>>({});
 	/** Pages following the list: one page closing while the next opens must not empty it. */
 	#followers = 0;
+	#names = $derived(new Map(this.list.map((device) => [device.id, device.name])));
 
 	get open(): boolean {
 		return this.#followers > 0;
@@ -66,6 +67,11 @@ class Devices {
 
 	find(id: string): DeviceDto | undefined {
 		return this.list.find((device) => device.id === id);
+	}
+
+	/** The name to show for the device of a lead or a message; once the list is read, a device not in it was deleted. */
+	nameOf(id: string): string {
+		return this.#names.get(id) ?? (this.loaded ? 'Deleted device' : '…');
 	}
 
 	async add(name: string): Promise<void> {

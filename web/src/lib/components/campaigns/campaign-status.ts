@@ -1,4 +1,6 @@
-import type { CampaignStatus } from '../../api/campaigns.ts';
+import type { CampaignFields, CampaignStatus, CampaignTarget } from '../../api/campaigns.ts';
+
+export type Greeting = NonNullable<CampaignFields['greeting']>;
 
 export const STATUS_LABELS: Record<CampaignStatus, string> = {
 	draft: 'Draft',
@@ -8,6 +10,21 @@ export const STATUS_LABELS: Record<CampaignStatus, string> = {
 	completed_with_failures: 'Completed with failures',
 	failed: 'Failed',
 	cancelled: 'Cancelled',
+};
+
+export const TARGET_LABELS: Record<CampaignTarget, string> = {
+	all: 'All leads',
+	prospect: 'Prospects',
+	customer: 'Customers',
+};
+
+export const TARGETS = Object.keys(TARGET_LABELS) as CampaignTarget[];
+
+/** The greeting a campaign's message starts with: none, or a language's greeting set. */
+export const GREETING_LABELS: Record<Greeting, string> = {
+	none: 'No greeting',
+	en: 'English',
+	ms: 'Malay',
 };
 
 /** Not fired yet: the campaign can still be edited. */

@@ -16,8 +16,9 @@ export const MESSAGE_STATUSES = Object.keys(MESSAGE_STATUS_LABELS) as MessageSta
 /** Sent, delivered or read: the message left. */
 export const reachedOf = (c: Counters) => c.sent + c.delivered + c.read;
 
-/** What the drill-down lists: one device's recipients, one status, or both. */
+/** What the drill-down lists: one device's recipients, one status, or both; a new filter starts on page 1. */
 export interface RecipientFilter {
 	device?: string;
 	status?: MessageStatus;
+	page?: number;
 }
