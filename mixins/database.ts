@@ -202,7 +202,11 @@ function isAlive(pid: number): boolean {
 	}
 }
 
-/** `?` placeholders as PostgreSQL's `$1, $2, …`, leaving quoted strings, identifiers and comments alone. */
+/**
+ * `?` placeholders as PostgreSQL's `$1, $2, …`, leaving quoted strings, identifiers and `--` comments
+ * alone. Block comments, dollar quoting and the `?` operators of jsonb are not understood: the
+ * statements of this project use none of them.
+ */
 export function numberPlaceholders(sql: string): string {
 	let out = '';
 	let n = 0;
