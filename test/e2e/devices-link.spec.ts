@@ -1,35 +1,14 @@
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asSchema } from '../../mixins/service-schema.ts';
-import DemoService from '../../services/demo/demo.service.ts';
-import { browserTestsEnabled, openBrowser, registerThroughForm } from '../helpers/browser.ts';
-import { pgliteDatabase, type TestDatabase } from '../helpers/databases.ts';
+import { describe, expect, it } from 'vitest';
+import { browserTestbed, browserTestsEnabled, registerThroughForm } from '../helpers/browser.ts';
+import { demoNode } from '../helpers/demo.ts';
 import { DEVICE_NODE_SERVICES } from '../helpers/devices.ts';
-import { startNode, type TestNode } from '../helpers/node.ts';
 
 describe.runIf(browserTestsEnabled())('a user adds a device and links it with the demo phone from the dashboard', () => {
-	let db: TestDatabase;
-	let node: TestNode;
-	let browser: Awaited<ReturnType<typeof openBrowser>>;
-
-	beforeAll(async () => {
-		db = pgliteDatabase();
-		node = await startNode({
-			db,
-			services: [...DEVICE_NODE_SERVICES, asSchema(DemoService)],
-			settings: { devices: { demo: true, startJitterMs: 0 }, demo: { statePath: path.join(db.dataDir, 'demo-whatsapp.json') } },
-		});
-		browser = await openBrowser();
-	});
-	afterAll(async () => {
-		await browser?.close();
-		await node?.stop();
-		await db?.drop();
-	});
+	const bed = browserTestbed(db => demoNode(db, DEVICE_NODE_SERVICES));
 
 	it('register → Devices → add → Pair → QR shows → demo phone scans it → the card turns online', async () => {
-		const page = await browser.context.newPage();
-		await registerThroughForm(page, node.url, { name: 'Nadia', email: 'nadia@example.com' });
+		const page = await bed.browser.context.newPage();
+		await registerThroughForm(page, bed.node.url, { name: 'Nadia', email: 'nadia@example.com' });
 
 		await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Devices' }).click();
 		await page.getByTestId('add-device-name').fill('Sales KL 1');

@@ -1,32 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GREETING_SETS } from '../../services/messages/greetings.ts';
-import { browserTestsEnabled, openBrowser, registerThroughForm } from '../helpers/browser.ts';
-import { pgliteDatabase, type TestDatabase } from '../helpers/databases.ts';
-import { startNode, type TestNode } from '../helpers/node.ts';
+import { browserTestbed, browserTestsEnabled, openBrowser, registerThroughForm } from '../helpers/browser.ts';
 
 describe.runIf(browserTestsEnabled())('a user edits the greeting sets in Settings, live in a second tab, and the campaign editor greets with them', () => {
-	let db: TestDatabase;
-	let node: TestNode;
-	let browser: Awaited<ReturnType<typeof openBrowser>>;
-
-	beforeAll(async () => {
-		db = pgliteDatabase();
-		node = await startNode({ db });
-		browser = await openBrowser();
-	});
-	afterAll(async () => {
-		await browser?.close();
-		await node?.stop();
-		await db?.drop();
-	});
+	const bed = browserTestbed();
 
 	it('edits rows, sees the server’s errors next to the row, saves, resets, and the other tab follows', async () => {
-		const page = await browser.context.newPage();
-		await registerThroughForm(page, node.url, { name: 'Lina', email: 'lina@example.com' });
-		const second = await browser.context.newPage();
-		await second.goto(`${node.url}/settings`);
+		const page = await bed.browser.context.newPage();
+		await registerThroughForm(page, bed.node.url, { name: 'Lina', email: 'lina@example.com' });
+		const second = await bed.browser.context.newPage();
+		await second.goto(`${bed.node.url}/settings`);
 		await second.locator('[data-testid="connection-state"][data-state="live"]').waitFor();
-		await page.goto(`${node.url}/settings`);
+		await page.goto(`${bed.node.url}/settings`);
 
 		const english = page.getByRole('group', { name: 'English' });
 		const line = (n: number) => english.getByLabel(`Greeting (line ${n})`, { exact: true });
@@ -74,8 +59,8 @@ describe.runIf(browserTestsEnabled())('a user edits the greeting sets in Setting
 	});
 
 	it('the campaign editor’s preview greets with the tenant’s own Malay set', async () => {
-		const page = await browser.context.newPage();
-		await page.goto(`${node.url}/settings`);
+		const page = await bed.browser.context.newPage();
+		await page.goto(`${bed.node.url}/settings`);
 		const malay = page.getByRole('group', { name: 'Malay' });
 		await malay.getByLabel('Greeting (line 1)', { exact: true }).waitFor();
 		// One line: it holds all day, so the preview does not depend on the hour.
@@ -84,7 +69,7 @@ describe.runIf(browserTestsEnabled())('a user edits the greeting sets in Setting
 		await page.getByRole('button', { name: 'Save Malay greetings' }).click();
 		await expect.poll(() => page.getByRole('status').filter({ hasText: 'Malay greetings saved.' }).count()).toBe(1);
 
-		await page.goto(`${node.url}/campaigns/new`);
+		await page.goto(`${bed.node.url}/campaigns/new`);
 		await page.getByLabel('Greeting', { exact: true }).selectOption('ms');
 		await page.getByLabel('Message', { exact: true }).fill('Kasut baru sudah tiba!');
 		await expect.poll(() => page.getByTestId('message-preview').textContent()).toBe('Salam sejahtera Aisha,\n\nKasut baru sudah tiba!');
@@ -96,8 +81,8 @@ describe.runIf(browserTestsEnabled())('a user edits the greeting sets in Setting
 		const phone = await openBrowser({ width: 375, height: 740 });
 		try {
 			const page = await phone.context.newPage();
-			await registerThroughForm(page, node.url, { name: 'Pat', email: 'pat@example.com' });
-			await page.goto(`${node.url}/settings`);
+			await registerThroughForm(page, bed.node.url, { name: 'Pat', email: 'pat@example.com' });
+			await page.goto(`${bed.node.url}/settings`);
 			await page.getByRole('group', { name: 'English' }).getByLabel('Greeting (line 1)', { exact: true }).waitFor();
 			const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 			expect(overflow).toBeLessThanOrEqual(0);

@@ -1,28 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserTestsEnabled, openBrowser, registerThroughForm } from '../helpers/browser.ts';
-import { pgliteDatabase, type TestDatabase } from '../helpers/databases.ts';
-import { startNode, type TestNode } from '../helpers/node.ts';
+import { describe, expect, it } from 'vitest';
+import { browserTestbed, browserTestsEnabled, openBrowser, registerThroughForm } from '../helpers/browser.ts';
 
 describe.runIf(browserTestsEnabled())('a user signs up, changes the time zone and sees it live in a second tab', () => {
-	let db: TestDatabase;
-	let node: TestNode;
-	let browser: Awaited<ReturnType<typeof openBrowser>>;
-
-	beforeAll(async () => {
-		db = pgliteDatabase();
-		node = await startNode({ db });
-		browser = await openBrowser();
-	});
-	afterAll(async () => {
-		await browser?.close();
-		await node?.stop();
-		await db?.drop();
-	});
+	const bed = browserTestbed();
 
 	it('register → login → change time zone → second page updates live → logout', async () => {
-		const { context } = browser;
+		const { context } = bed.browser;
 		const page = await context.newPage();
-		await registerThroughForm(page, node.url, { name: 'Nadia', email: 'nadia@example.com' });
+		await registerThroughForm(page, bed.node.url, { name: 'Nadia', email: 'nadia@example.com' });
 		await expect.poll(() => page.getByTestId('user-name').textContent()).toContain('Nadia');
 
 		// Sign out and back in, through the login form.
@@ -34,10 +19,10 @@ describe.runIf(browserTestsEnabled())('a user signs up, changes the time zone an
 		await expect.poll(() => page.getByTestId('connection-state').getAttribute('data-state')).toBe('live');
 
 		const second = await context.newPage();
-		await second.goto(`${node.url}/settings`);
+		await second.goto(`${bed.node.url}/settings`);
 		await expect.poll(() => second.getByTestId('connection-state').getAttribute('data-state')).toBe('live');
 
-		await page.goto(`${node.url}/settings`);
+		await page.goto(`${bed.node.url}/settings`);
 		await page.getByLabel('Time zone', { exact: true }).selectOption('Asia/Kuala_Lumpur');
 		await page.getByRole('button', { name: 'Save time zone' }).click();
 		await expect.poll(() => page.getByTestId('current-timezone').textContent()).toBe('Asia/Kuala_Lumpur');
@@ -46,7 +31,7 @@ describe.runIf(browserTestsEnabled())('a user signs up, changes the time zone an
 
 		await page.getByRole('button', { name: 'Sign out' }).click();
 		await page.waitForURL(/\/login$/);
-		const me = await page.request.get(`${node.url}/api/me`);
+		const me = await page.request.get(`${bed.node.url}/api/me`);
 		expect(me.status()).toBe(401);
 	});
 
@@ -54,7 +39,7 @@ describe.runIf(browserTestsEnabled())('a user signs up, changes the time zone an
 		const phone = await openBrowser({ width: 375, height: 740 });
 		try {
 			const page = await phone.context.newPage();
-			await registerThroughForm(page, node.url, { name: 'Pat', email: 'pat@example.com' });
+			await registerThroughForm(page, bed.node.url, { name: 'Pat', email: 'pat@example.com' });
 			const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 			expect(overflow).toBeLessThanOrEqual(0);
 		} finally {
