@@ -3,6 +3,7 @@ import { AuthMiddleware } from './mixins/auth.middleware.ts';
 import { readEnv } from './mixins/env.ts';
 import { PrometheusText } from './mixins/metrics.ts';
 import { OrmMiddleware } from './mixins/orm.middleware.ts';
+import { RecordMiddleware } from './mixins/record.middleware.ts';
 
 /**
  * One process by default (local broker, embedded PGlite, memory cacher). TRANSPORTER, DATABASE_URL
@@ -28,7 +29,8 @@ export function brokerConfig(env = readEnv()): BrokerOptions {
 		metrics: { enabled: true, reporter: [new PrometheusText() as never] },
 		tracing: { enabled: env.tracing, exporter: 'Console' },
 		validator: true,
-		middlewares: [OrmMiddleware({ databaseUrl: env.databaseUrl, dataDir: env.dataDir, poolMax: env.databasePoolMax }), AuthMiddleware()],
+		// The first wraps innermost: the user is checked, then the EntityManager forked, then the record loaded.
+		middlewares: [RecordMiddleware(), OrmMiddleware({ databaseUrl: env.databaseUrl, dataDir: env.dataDir, poolMax: env.databasePoolMax }), AuthMiddleware()],
 	};
 }
 

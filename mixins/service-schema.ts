@@ -1,4 +1,5 @@
 import type { ActionHandler, ActionSchema, Service, ServiceSchema } from 'moleculer';
+import type { RecordKey } from './record.middleware.ts';
 
 /** Declarative keys Fleetcast adds to actions (read by the gateway and the auth middleware). */
 export interface ActionKeys {
@@ -15,6 +16,8 @@ export interface ActionKeys {
 	body?: BodyKind;
 	/** Moleculer's own per-action request timeout in ms (it honours it; its types leave it out). */
 	timeout?: number;
+	/** Load the caller's own row named by a parameter first, or answer 404 (`recordOf(ctx)` gives it). */
+	record?: RecordKey;
 }
 
 export type BodyKind = 'json' | 'csv' | 'image';

@@ -3,7 +3,7 @@ import { checkTemplate, tenantGreeting } from '../messages/compose.ts';
 import type { UserDto } from '../users/users.params.ts';
 import type { Campaign } from './campaign.entity.ts';
 import type { CampaignDto, CampaignFields } from './campaigns.params.ts';
-import { instantOf, wallTimeAt } from './zoned-time.ts';
+import { instantOf, wallTimeAt } from '../shared/zoned-time.ts';
 
 const { ValidationError } = Errors;
 

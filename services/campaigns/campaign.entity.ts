@@ -1,7 +1,7 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { User } from '../users/user.entity.ts';
 
-/** SPEC §4: one state machine, written by the campaigns service only. A draft (a fresh clone) never fires. */
+/** One state machine, written by the campaigns service only. A draft (a fresh clone) never fires. */
 export const CAMPAIGN_STATUSES = ['draft', 'scheduled', 'running', 'completed', 'completed_with_failures', 'failed', 'cancelled'] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
 export const FINAL_CAMPAIGN_STATUSES: readonly CampaignStatus[] = ['completed', 'completed_with_failures', 'failed', 'cancelled'];

@@ -1,9 +1,13 @@
 /** The campaigns service's public contract: parameters of its actions and the shapes it returns. */
 import type { CampaignStatus, CampaignTarget } from './campaign.entity.ts';
-import type { Counters } from '../messages/outbox.ts';
-import type { MessageStatus, RecipientDto } from '../messages/messages.params.ts';
+import type { Counters, MessageStatus, RecipientDto as MessageRecipientDto } from '../messages/messages.params.ts';
 
-export type { CampaignStatus, CampaignTarget, Counters, RecipientDto };
+export type { CampaignStatus, CampaignTarget, Counters };
+
+/** One recipient of a campaign: its message, and the lead's name as it is now (null once the lead is gone). */
+export interface RecipientDto extends MessageRecipientDto {
+	name: string | null;
+}
 
 const id = { type: 'uuid', messages: { uuid: 'No such campaign.' } } as const;
 const delay = { type: 'number', integer: true, min: 0, max: 3600, optional: true } as const;

@@ -1,72 +1,49 @@
-import { Errors, type Context } from 'moleculer';
+import { Errors, type Context, type Service } from 'moleculer';
 import type { FleetServiceSchema } from '../../mixins/service-schema.ts';
 import { userOf } from '../../mixins/auth.middleware.ts';
 import { readEnv } from '../../mixins/env.ts';
-import { databaseOf, emOf, sqlOf } from '../../mixins/orm.middleware.ts';
+import { emOf, sqlOf } from '../../mixins/orm.middleware.ts';
+import { recordOf } from '../../mixins/record.middleware.ts';
+import { TickerMixin, type TickerMethods } from '../../mixins/ticker.mixin.ts';
 import * as ME from '../messages/messages.events.ts';
-import type { EnqueueParams, RecipientDto } from '../messages/messages.params.ts';
-import { EMPTY_COUNTERS, type Counters } from '../messages/outbox.ts';
+import type { MessageContent, RecipientDto as MessageRecipientDto, RecipientFields } from '../messages/messages.params.ts';
 import { Campaign, CAMPAIGN_STATUSES, type CampaignStatus } from './campaign.entity.ts';
 import { applyFields, cloneScheduledAt, toCampaignDto } from './campaign-dto.ts';
-import { CampaignClock, type FiringCampaign } from './firing.ts';
+import { progressMethods, sourceOf, type CampaignsLocals, type CampaignsSettings, type ProgressMethods } from './campaign-progress.ts';
+import { CampaignClock } from './firing.ts';
 import * as E from './campaigns.events.ts';
 import * as P from './campaigns.params.ts';
 
 const { MoleculerClientError } = Errors;
 
-interface Settings {
-	tickMs: number;
-	/** A firing whose node has not beaten for this long is taken over. */
-	firingStaleMs: number;
-	/** Leads read per page while firing. */
-	firingPage: number;
-}
-
-/** A lead as `leads.recipients` returns it. */
-interface RecipientLead {
-	id: string;
-	deviceId: string;
-	name: string;
-	phone: string;
-	niches: string[];
-	targetStatus: string;
-	notes: string | null;
-	optedOut: boolean;
-}
-
-interface Methods {
-	ownCampaign(ctx: Context, id: string): Promise<Campaign>;
+interface Methods extends ProgressMethods, TickerMethods {
 	saveCampaign(ctx: Context, campaign: Campaign, fields: Partial<P.CampaignFields>): Promise<P.CampaignDto>;
-	report(campaign: Campaign): Promise<P.ReportDto>;
-	fire(campaign: FiringCampaign): Promise<void>;
-	settle(campaignId: string, changed?: boolean): Promise<void>;
-	tick(): Promise<void>;
 }
 
-interface Locals {
-	clock: CampaignClock;
-	timers: NodeJS.Timeout[];
-	ticking?: Promise<void>;
-}
+type This = Service<CampaignsSettings> & Methods & CampaignsLocals;
 
-const notFound = () => new MoleculerClientError('No such campaign.', 404, 'NOT_FOUND');
+/** The caller's campaign named by `:id`, loaded before the handler (404 otherwise). */
+const ownCampaign = { entity: Campaign, notFound: 'No such campaign.' };
 const OPEN: CampaignStatus[] = ['draft', 'scheduled'];
-/** Ends judged from the messages' statuses (not a cancel, not "no device online"). */
-const ENDED_BY_COUNTERS: CampaignStatus[] = ['completed', 'completed_with_failures', 'failed'];
 
-/** How a fired campaign with nothing pending or sending ends, by its counters. */
-function outcomeOf(totals: Counters): [CampaignStatus, string | null] {
-	const reached = totals.sent + totals.delivered + totals.read;
-	if (totals.failed === 0) return ['completed', null];
-	if (reached === 0) return ['failed', `All ${totals.failed} messages failed.`];
-	return ['completed_with_failures', `${totals.failed} of ${totals.failed + reached} messages failed.`];
-}
-
-/** SPEC §4: campaigns, their calendar, firing exactly once when due, reports and retries. */
-const CampaignsService: FleetServiceSchema<Settings, Methods, Locals> = {
+/** Campaigns: their calendar, firing exactly once when due, reports and retries. */
+const CampaignsService: FleetServiceSchema<CampaignsSettings, Methods, CampaignsLocals> = {
 	name: 'campaigns',
 
-	settings: {} as Settings,
+	mixins: [
+		TickerMixin<This>({
+			fire: { everyMs: settings => settings.tickMs, run: fireDueRun },
+			// Counters are pushed on change; this catches a campaign whose last change was announced by a node that died.
+			settleRunning: {
+				everyMs: 30_000,
+				async run() {
+					for (const id of await this.clock.runningFired(100)) await this.settle(id);
+				},
+			},
+		}),
+	],
+
+	settings: {} as CampaignsSettings,
 
 	actions: {
 		list: {
@@ -105,8 +82,9 @@ const CampaignsService: FleetServiceSchema<Settings, Methods, Locals> = {
 		get: {
 			rest: 'GET /campaigns/:id',
 			params: P.idParams,
-			async handler(ctx: Context<P.IdParams>) {
-				return toCampaignDto(await this.ownCampaign(ctx, ctx.params.id));
+			record: ownCampaign,
+			handler(ctx: Context<P.IdParams>) {
+				return toCampaignDto(recordOf<Campaign>(ctx));
 			},
 		},
 
@@ -114,9 +92,10 @@ const CampaignsService: FleetServiceSchema<Settings, Methods, Locals> = {
 		update: {
 			rest: 'PATCH /campaigns/:id',
 			params: P.updateParams,
+			record: ownCampaign,
 			async handler(ctx: Context<P.UpdateParams>) {
-				const { id, ...fields } = ctx.params;
-				const campaign = await this.ownCampaign(ctx, id);
+				const { id: _id, ...fields } = ctx.params;
+				const campaign = recordOf<Campaign>(ctx);
 				if (!OPEN.includes(campaign.status)) throw new MoleculerClientError('This campaign has already fired; clone it to send again.', 409, 'CAMPAIGN_STATE');
 				return this.saveCampaign(ctx, campaign, fields);
 			},
@@ -126,10 +105,11 @@ const CampaignsService: FleetServiceSchema<Settings, Methods, Locals> = {
 		remove: {
 			rest: 'DELETE /campaigns/:id',
 			params: P.idParams,
+			record: ownCampaign,
 			async handler(ctx: Context<P.IdParams, { $statusCode?: number }>) {
-				const campaign = await this.ownCampaign(ctx, ctx.params.id);
+				const campaign = recordOf<Campaign>(ctx);
 				await this.clock.transition(campaign.id, ['draft', 'scheduled', 'running'], 'cancelled', 'Deleted');
-				await ctx.call('messages.cancel', { campaignId: campaign.id, reason: 'cancelled: the campaign was deleted' });
+				await ctx.call('messages.cancel', { ...sourceOf(campaign.id), reason: 'cancelled: the campaign was deleted' });
 				await emOf(ctx).nativeDelete(Campaign, { id: campaign.id, user: userOf(ctx).id });
 				ctx.broadcast<E.CampaignDeleted>(E.CAMPAIGN_DELETED, { userId: userOf(ctx).id, campaignId: campaign.id });
 				ctx.meta.$statusCode = 204;
@@ -141,8 +121,9 @@ const CampaignsService: FleetServiceSchema<Settings, Methods, Locals> = {
 		clone: {
 			rest: 'POST /campaigns/:id/clone',
 			params: P.idParams,
+			record: ownCampaign,
 			async handler(ctx: Context<P.IdParams, { $statusCode?: number }>) {
-				const source = await this.ownCampaign(ctx, ctx.params.id);
+				const source = recordOf<Campaign>(ctx);
 				const { timeZone } = await ctx.call<{ timeZone: string }>('users.me');
 				const copy = emOf(ctx).create(Campaign, { user: userOf(ctx).id, title: '', scheduledAt: new Date(), message: '' } as never) as Campaign;
 				const dto = await this.saveCampaign(ctx, copy, {
@@ -167,12 +148,13 @@ const CampaignsService: FleetServiceSchema<Settings, Methods, Locals> = {
 		cancel: {
 			rest: 'POST /campaigns/:id/cancel',
 			params: P.idParams,
+			record: ownCampaign,
 			async handler(ctx: Context<P.IdParams>) {
-				const campaign = await this.ownCampaign(ctx, ctx.params.id);
+				const campaign = recordOf<Campaign>(ctx);
 				if (!(await this.clock.transition(campaign.id, ['draft', 'scheduled', 'running'], 'cancelled', 'Cancelled by the user'))) {
 					throw new MoleculerClientError('This campaign has already ended.', 409, 'CAMPAIGN_STATE');
 				}
-				await ctx.call('messages.cancel', { campaignId: campaign.id, reason: 'cancelled: the campaign was cancelled' });
+				await ctx.call('messages.cancel', { ...sourceOf(campaign.id), reason: 'cancelled: the campaign was cancelled' });
 				await this.settle(campaign.id, true);
 				await emOf(ctx).refresh(campaign);
 				return toCampaignDto(campaign);
@@ -182,26 +164,32 @@ const CampaignsService: FleetServiceSchema<Settings, Methods, Locals> = {
 		report: {
 			rest: 'GET /campaigns/:id/report',
 			params: P.idParams,
-			async handler(ctx: Context<P.IdParams>) {
-				return this.report(await this.ownCampaign(ctx, ctx.params.id));
+			record: ownCampaign,
+			handler(ctx: Context<P.IdParams>) {
+				return this.report(recordOf<Campaign>(ctx));
 			},
 		},
 
 		recipients: {
 			rest: 'GET /campaigns/:id/recipients',
 			params: P.recipientsParams,
+			record: ownCampaign,
 			async handler(ctx: Context<P.RecipientsParams>): Promise<P.RecipientsDto> {
-				const campaign = await this.ownCampaign(ctx, ctx.params.id);
+				const campaign = recordOf<Campaign>(ctx);
 				const page = ctx.params.page ?? 1;
 				const pageSize = ctx.params.pageSize ?? 50;
-				const result = await ctx.call<{ items: RecipientDto[]; total: number }, object>('messages.recipients', {
-					campaignId: campaign.id,
+				const { items, total } = await ctx.call<{ items: MessageRecipientDto[]; total: number }, object>('messages.recipients', {
+					...sourceOf(campaign.id),
 					deviceId: ctx.params.device,
 					status: ctx.params.status,
 					limit: pageSize,
 					offset: (page - 1) * pageSize,
 				});
-				return { ...result, page, pageSize };
+				// Names as the leads have them now.
+				const ids = items.flatMap(r => r.leadId ?? []);
+				const leads = ids.length ? await ctx.call<Record<string, RecipientFields>, { ids: string[] }>('leads.messageFields', { ids }) : {};
+				const named = items.map(r => ({ ...r, name: (r.leadId && leads[r.leadId]?.userId === campaign.user.id && leads[r.leadId].name) || null }));
+				return { items: named, total, page, pageSize };
 			},
 		},
 
@@ -209,10 +197,11 @@ const CampaignsService: FleetServiceSchema<Settings, Methods, Locals> = {
 		retryFailed: {
 			rest: 'POST /campaigns/:id/retry-failed',
 			params: P.retryParams,
+			record: ownCampaign,
 			async handler(ctx: Context<P.RetryParams>) {
-				const campaign = await this.ownCampaign(ctx, ctx.params.id);
+				const campaign = recordOf<Campaign>(ctx);
 				if (OPEN.includes(campaign.status) || campaign.status === 'cancelled') throw new MoleculerClientError('Only a campaign that has fired can retry its failed messages.', 409, 'CAMPAIGN_STATE');
-				const { retried } = await ctx.call<{ retried: number }, object>('messages.retryFailed', { campaignId: campaign.id, deviceId: ctx.params.deviceId });
+				const { retried } = await ctx.call<{ retried: number }, object>('messages.retryFailed', { ...sourceOf(campaign.id), deviceId: ctx.params.deviceId });
 				if (retried > 0) await this.clock.transition(campaign.id, ['completed', 'completed_with_failures', 'failed'], 'running', null);
 				await this.settle(campaign.id, true);
 				return { retried };
@@ -224,26 +213,38 @@ const CampaignsService: FleetServiceSchema<Settings, Methods, Locals> = {
 			visibility: 'public',
 			auth: 'public',
 			handler() {
-				return this.tick();
+				return this.tickNow('fire');
+			},
+		},
+
+		/** What a campaign's messages say, for the node sending them (the outbox keeps no copy). Internal. */
+		messageContent: {
+			visibility: 'public',
+			auth: 'public',
+			async handler(ctx: Context<{ ids: string[] }>): Promise<Record<string, MessageContent>> {
+				const campaigns = await emOf(ctx).find(Campaign, { id: { $in: ctx.params.ids } });
+				return Object.fromEntries(
+					campaigns.map(c => [
+						c.id,
+						{ userId: c.user.id, text: c.message, greeting: c.greeting, mediaId: c.mediaId ?? null, minDelaySeconds: c.minDelaySeconds, maxDelaySeconds: c.maxDelaySeconds },
+					]),
+				);
 			},
 		},
 	},
 
 	events: {
-		/** Messages changed: push the counters (aggregated) and end the campaigns that are done. */
-		[ME.MESSAGES_PROGRESSED]: {
-			async handler(ctx: Context<ME.MessagesProgressed>) {
-				for (const id of ctx.params.campaignIds) await this.settle(id).catch(err => this.logger.warn(`Campaign ${id} progress: ${err.message}`));
+		/** Messages settled: push the counters (aggregated) and end the campaigns that are done. */
+		[ME.MESSAGES_SETTLED]: {
+			async handler(ctx: Context<ME.MessagesSettled>) {
+				const ids = new Set(ctx.params.messages.filter(m => m.source === 'campaign').map(m => m.sourceId));
+				for (const id of ids) await this.settle(id).catch(err => this.logger.warn(`Campaign ${id} progress: ${err.message}`));
 			},
 		},
 	},
 
 	methods: {
-		async ownCampaign(ctx, id) {
-			const campaign = await emOf(ctx).findOne(Campaign, { id, user: userOf(ctx).id });
-			if (!campaign) throw notFound();
-			return campaign;
-		},
+		...progressMethods,
 
 		async saveCampaign(ctx, campaign, fields) {
 			await applyFields(ctx, campaign, fields);
@@ -251,149 +252,36 @@ const CampaignsService: FleetServiceSchema<Settings, Methods, Locals> = {
 			const dto = toCampaignDto(campaign);
 			ctx.broadcast(E.CAMPAIGN_UPDATED, { userId: userOf(ctx).id, campaign: dto } satisfies E.CampaignUpdated);
 			// A campaign due already (or soon) need not wait for the next tick.
-			if (campaign.status === 'scheduled' && campaign.scheduledAt.getTime() <= Date.now()) void this.tick();
+			if (campaign.status === 'scheduled' && campaign.scheduledAt.getTime() <= Date.now()) void this.tickNow('fire');
 			return dto;
 		},
 
-		async report(campaign) {
-			const perDevice = await this.broker.call<Record<string, Counters>, object>('messages.counts', { campaignId: campaign.id });
-			const totals: Counters = { ...EMPTY_COUNTERS };
-			const devices = Object.entries(perDevice).map(([deviceId, counters]) => {
-				for (const key of Object.keys(totals) as (keyof Counters)[]) totals[key] += counters[key];
-				return { deviceId, ...counters };
-			});
-			// Should-send is the number frozen at firing (messages of deleted devices are gone since).
-			if (campaign.firingDone) totals.shouldSend = campaign.shouldSend;
-			return { campaignId: campaign.id, status: campaign.status, statusReason: campaign.statusReason ?? null, skippedOptedOut: campaign.skippedOptedOut, totals, devices };
-		},
-
-		/** Creates one message per matching lead from the lead's own number; safe to run again after a crash. */
-		async fire(campaign) {
-			const online = await this.broker.call<string[], object>('devices.onlineOf', { userId: campaign.userId });
-			if (online.length === 0) {
-				await this.clock.transition(campaign.id, ['running'], 'failed', 'No device was online when the campaign was due.');
-				return this.settle(campaign.id, true);
-			}
-			const page = (after?: string) =>
-				this.broker.call<{ leads: RecipientLead[] }, object>('leads.recipients', {
-					userId: campaign.userId,
-					niche: campaign.niche,
-					targetStatus: campaign.targetStatus,
-					after,
-					limit: this.settings.firingPage,
-				});
-			let skipped = 0;
-			let next = page();
-			for (;;) {
-				const { leads } = await next;
-				if (leads.length === 0) break;
-				// The next page is read while this one is written.
-				const more = leads.length === this.settings.firingPage;
-				if (more) {
-					next = page(leads[leads.length - 1].id);
-					next.catch(() => undefined);
-				}
-				const recipients = leads.filter(l => !l.optedOut);
-				skipped += leads.length - recipients.length;
-				if (!(await this.clock.beat(campaign.id))) return; // cancelled or taken over meanwhile
-				const batch: EnqueueParams = {
-					userId: campaign.userId,
-					source: 'campaign',
-					campaignId: campaign.id,
-					body: campaign.message,
-					greeting: campaign.greeting,
-					mediaId: campaign.mediaId,
-					imageUrl: campaign.imageUrl,
-					minDelaySeconds: campaign.minDelaySeconds,
-					maxDelaySeconds: campaign.maxDelaySeconds,
-					recipients: recipients.map(l => ({
-						deviceId: l.deviceId,
-						leadId: l.id,
-						recipient: l.phone,
-						vars: { name: l.name, niches: l.niches, targetStatus: l.targetStatus, notes: l.notes },
-					})),
-				};
-				if (recipients.length) await this.broker.call('messages.enqueue', batch);
-				if (!more) break;
-			}
-			const counts = await this.broker.call<Record<string, Counters>, object>('messages.counts', { campaignId: campaign.id });
-			const shouldSend = Object.values(counts).reduce((n, c) => n + c.shouldSend, 0);
-			if (!(await this.clock.fired(campaign.id, shouldSend, skipped))) return;
-			if (shouldSend === 0) {
-				await this.clock.transition(campaign.id, ['running'], 'completed', skipped ? 'Every matching lead has opted out.' : 'No lead matched the niche and target status.');
-			}
-			await this.settle(campaign.id, true);
-		},
-
-		/**
-		 * Pushes the counters to the owner; a fired campaign with nothing pending or sending ends, and
-		 * an ended one whose outcome a late receipt changed is corrected.
-		 * `changed`: the caller changed the campaign itself, so the whole record goes out too.
-		 */
-		async settle(campaignId, changed = false) {
-			const em = databaseOf(this.broker).orm.em.fork();
-			const campaign = await em.findOne(Campaign, { id: campaignId });
-			if (!campaign) return;
-			let report = await this.report(campaign);
-			const { totals } = report;
-			// A receipt can settle an interrupted send after the end; a campaign without messages keeps its reason.
-			const judged = campaign.status === 'running' || (ENDED_BY_COUNTERS.includes(campaign.status) && totals.shouldSend > 0);
-			if (judged && campaign.firingDone && totals.pending + totals.sending === 0) {
-				const [status, reason] = outcomeOf(totals);
-				const changes = status !== campaign.status || reason !== (campaign.statusReason ?? null);
-				if (changes && (await this.clock.transition(campaignId, [campaign.status], status, reason))) {
-					await em.refresh(campaign);
-					report = { ...report, status: campaign.status, statusReason: campaign.statusReason ?? null };
-					changed = true;
-				}
-			}
-			const userId = campaign.user.id;
-			if (changed) this.broker.broadcast<E.CampaignUpdated>(E.CAMPAIGN_UPDATED, { userId, campaign: toCampaignDto(campaign) });
-			this.broker.broadcast<E.CampaignProgress>(E.CAMPAIGN_PROGRESS, { userId, report });
-		},
-
-		/** Claims due and abandoned firings (atomically: each goes to one node) and runs them. */
-		tick() {
-			if (this.ticking) return this.ticking;
-			this.ticking = (async () => {
-				try {
-					const claimed = [...(await this.clock.claimDue(10)), ...(await this.clock.claimAbandoned(this.settings.firingStaleMs, 10))];
-					for (const campaign of claimed) {
-						await this.fire(campaign).catch(err => this.logger.error(`Firing campaign ${campaign.id} failed (another node resumes it): ${err.message}`));
-					}
-				} catch (err) {
-					this.logger.warn(`Campaign tick failed: ${(err as Error).message}`);
-				}
-			})().finally(() => (this.ticking = undefined));
-			return this.ticking;
-		},
 	},
 
 	created() {
 		const env = readEnv();
-		this.settings = { ...{ tickMs: env.campaignTickMs, firingStaleMs: 30_000, firingPage: 5_000 }, ...this.settings };
-		this.timers = [];
+		this.settings = { ...{ tickMs: env.campaignTickMs, firingStaleMs: 30_000, firingPage: 20_000, firingParallelism: 2 }, ...this.settings };
 	},
 
 	started() {
 		this.clock = new CampaignClock(sqlOf(this.broker), this.broker.nodeID);
-		this.timers.push(
-			setInterval(() => void this.tick(), this.settings.tickMs),
-			// Counters are pushed on change; this catches a campaign whose last change was announced by a node that died.
-			setInterval(() => {
-				void this.clock
-					.runningFired(100)
-					.then(ids => Promise.all(ids.map(id => this.settle(id))))
-					.catch(err => this.logger.warn(`Settling campaigns failed: ${err.message}`));
-			}, 30_000),
-		);
-		for (const timer of this.timers) timer.unref();
-	},
-
-	async stopped() {
-		for (const timer of this.timers) clearInterval(timer);
-		await this.ticking;
 	},
 };
+
+/**
+ * Claims due and abandoned firings (atomically: each goes to one node) and runs them. A firing
+ * that fails is let go at once, so the next tick, here or on another node, resumes it.
+ */
+async function fireDueRun(this: This): Promise<void> {
+	const claimed = [...(await this.clock.claimDue(10)), ...(await this.clock.claimAbandoned(this.settings.firingStaleMs, 10))];
+	for (const campaign of claimed) {
+		try {
+			await this.fire(campaign);
+		} catch (err) {
+			this.logger.error(`Firing campaign ${campaign.id} failed; it is resumed at the next tick: ${(err as Error).message}`);
+			await this.clock.release(campaign.id).catch(() => undefined);
+		}
+	}
+}
 
 export default CampaignsService;

@@ -1,21 +1,15 @@
 import type { SqlConnection } from '../../mixins/database.ts';
 import type { CampaignStatus } from './campaign.entity.ts';
 
-/** What firing needs of a claimed campaign. */
+/** What firing needs of a claimed campaign: whose it is and whom it reaches. */
 export interface FiringCampaign {
 	id: string;
 	userId: string;
 	niche: string | null;
 	targetStatus: 'all' | 'prospect' | 'customer';
-	message: string;
-	greeting: string;
-	mediaId: string | null;
-	imageUrl: string | null;
-	minDelaySeconds: number;
-	maxDelaySeconds: number;
 }
 
-const RETURNING = `returning id, user_id, niche, target_status, message, greeting, media_id, image_url, min_delay_seconds, max_delay_seconds`;
+const RETURNING = `returning id, user_id, niche, target_status`;
 
 function toFiring(row: Record<string, unknown>): FiringCampaign {
 	return {
@@ -23,18 +17,12 @@ function toFiring(row: Record<string, unknown>): FiringCampaign {
 		userId: row.user_id as string,
 		niche: (row.niche as string | null) ?? null,
 		targetStatus: row.target_status as FiringCampaign['targetStatus'],
-		message: row.message as string,
-		greeting: row.greeting as string,
-		mediaId: (row.media_id as string | null) ?? null,
-		imageUrl: (row.image_url as string | null) ?? null,
-		minDelaySeconds: Number(row.min_delay_seconds),
-		maxDelaySeconds: Number(row.max_delay_seconds),
 	};
 }
 
 /**
  * The campaign state changes that must happen once across the cluster, each one atomic
- * statement (DESIGN "Timers and exactly-once firing"): every node runs the same loop.
+ * statement: every node runs the same loop, and the database decides which one wins.
  */
 export class CampaignClock {
 	constructor(
@@ -72,6 +60,11 @@ export class CampaignClock {
 			[id, this.nodeId],
 		);
 		return rows.length > 0;
+	}
+
+	/** This node could not finish firing: any node's next tick takes it over at once, not after the stale time. */
+	async release(id: string): Promise<void> {
+		await this.db.execute(`update campaigns set firing_beat_at = 'epoch' where id = ? and status = 'running' and not firing_done and firing_node = ?`, [id, this.nodeId]);
 	}
 
 	/** Every message exists: freeze should-send. */

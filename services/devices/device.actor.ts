@@ -46,7 +46,7 @@ export function backoffMs(attempt: number, options: Pick<ActorOptions, 'backoffB
 }
 
 /**
- * One device on the node that holds its lease: the state machine of SPEC §2 over one WhatsApp
+ * One device on the node that holds its lease: the state machine of its status over one WhatsApp
  * socket. Commands and socket events go through one serial mailbox, so they never interleave.
  */
 export class DeviceActor {

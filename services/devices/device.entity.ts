@@ -1,7 +1,7 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { User } from '../users/user.entity.ts';
 
-/** Where a device is in its life; see SPEC §2 and `device.actor.ts`. */
+/** Where a device is in its life; `device.actor.ts` moves it from one to the next. */
 export const DEVICE_STATUSES = ['new', 'pairing', 'connecting', 'online', 'reconnecting', 'offline', 'logged_out', 'banned', 'restricted'] as const;
 export type DeviceStatus = (typeof DEVICE_STATUSES)[number];
 

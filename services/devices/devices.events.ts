@@ -48,5 +48,17 @@ export interface DeviceLinked {
 	lid: string | null;
 }
 
+/** A contact wrote to one of the user's numbers (leads listens for stop words). */
+export const DEVICE_MESSAGE_RECEIVED = 'device.message-received';
+export interface DeviceMessageReceived {
+	userId: string;
+	deviceId: string;
+	/** E.164 with the plus. */
+	from: string;
+	text: string;
+	messageId: string;
+	at: string;
+}
+
 /** Every devices event the gateway forwards to the owner's browser tabs. */
 export const DEVICE_BROWSER_EVENTS = [DEVICE_UPDATED, DEVICE_DELETED, DEVICE_STATUS_CHANGED, DEVICE_QR, DEVICE_PAIRING_CODE, DEVICE_LINKED];

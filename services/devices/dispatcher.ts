@@ -1,10 +1,10 @@
 import type { ClaimedMessage, Receipt as OutboxReceipt, SendResult } from '../messages/outbox.ts';
-import type { DeviceActor, SendOutcome } from './device.actor.ts';
-import { wallTimeAt } from '../campaigns/zoned-time.ts';
-import { MessageTooLongError } from '../messages/render.ts';
-import type { OutgoingMessage, Receipt } from './whatsapp-driver.ts';
+import { CannotBeSentError, NotToBeSentError, type PreparedMessage } from '../messages/preparation.ts';
+import { wallTimeAt } from '../shared/zoned-time.ts';
+import type { DeviceActor } from './device.actor.ts';
+import type { Receipt } from './whatsapp-driver.ts';
 
-/** A device's pacing as the dispatcher applies it (SPEC §7). */
+/** A device's pacing as the dispatcher applies it: gaps, caps, warm-up and quiet hours of one number. */
 export interface DevicePacing {
 	minDelaySeconds: number;
 	maxDelaySeconds: number;
@@ -32,8 +32,8 @@ export interface DispatchDeps {
 	failInterrupted(devices: { deviceId: string; epoch: number }[]): Promise<void>;
 	pacing(deviceIds: string[]): Promise<Map<string, DevicePacing>>;
 	recentSends(deviceIds: string[]): Promise<Map<string, number[]>>;
-	/** Renders the text for the recipient (the tenant's zone for greetings when the number tells none) and loads the image. */
-	prepare(message: ClaimedMessage, timeZone: string): Promise<OutgoingMessage>;
+	/** What the driver sends and the gap after it (rendered for the recipient, with its image). */
+	prepare(message: ClaimedMessage): Promise<PreparedMessage>;
 	logger: { warn(...args: unknown[]): void; error(...args: unknown[]): void };
 }
 
@@ -103,7 +103,7 @@ export function capFreeAt(pacing: DevicePacing, sends: number[], now: number): n
 }
 
 /** The pause after a send: random between the larger of the message's and the number's min and max delays. */
-export function gapMs(message: Pick<ClaimedMessage, 'minDelaySeconds' | 'maxDelaySeconds'>, pacing: DevicePacing, random = Math.random): number {
+export function gapMs(message: Pick<PreparedMessage, 'minDelaySeconds' | 'maxDelaySeconds'>, pacing: DevicePacing, random = Math.random): number {
 	const min = Math.max(message.minDelaySeconds, pacing.minDelaySeconds);
 	const max = Math.max(message.maxDelaySeconds, pacing.maxDelaySeconds, min);
 	return Math.round((min + random() * (max - min)) * 1000);
@@ -116,11 +116,14 @@ export function gapMs(message: Pick<ClaimedMessage, 'minDelaySeconds' | 'maxDela
 export function lastingFailure(err: unknown): boolean {
 	const { code, retryable } = err as { code?: unknown; retryable?: unknown };
 	// Moleculer marks "no such service right now" retryable, though its code is 404.
-	return err instanceof MessageTooLongError || (typeof code === 'number' && code >= 400 && code < 500 && retryable !== true);
+	return err instanceof CannotBeSentError || (typeof code === 'number' && code >= 400 && code < 500 && retryable !== true);
 }
 
+/** How preparing and sending one message ended. */
+type Outcome = { status: 'sent'; gapMs: number } | { status: 'failed' | 'cancelled' | 'pending'; error: string };
+
 /**
- * Sends the outbox's messages through this node's device actors (DESIGN "Dispatch flow"): one
+ * Sends the outbox's messages through this node's device actors (docs/architecture.md): one
  * message at a time per device, claimed in one statement for every ready device, paced per
  * number across all sources, outcomes and receipts written in batches.
  */
@@ -314,20 +317,28 @@ export class Dispatcher {
 		await this.deps.failInterrupted([...this.lanes.values()].map(l => ({ deviceId: l.actor.deviceId, epoch: l.actor.epoch })));
 	}
 
-	private async sendOne(lane: Lane, message: ClaimedMessage): Promise<void> {
-		let outcome: SendOutcome;
+	/** Prepares and sends one message; preparing failed means nothing left, so the message is queued again, failed or cancelled. */
+	private async attempt(lane: Lane, message: ClaimedMessage): Promise<Outcome> {
+		let prepared: PreparedMessage;
 		try {
-			outcome = await lane.actor.send(await this.deps.prepare(message, lane.pacing.timeZone));
+			prepared = await this.deps.prepare(message);
 		} catch (err) {
-			// Preparing failed, so nothing left: a lasting reason fails the message, a passing one queues it again.
-			outcome = { status: lastingFailure(err) ? 'failed' : 'pending', error: (err as Error).message };
+			const error = (err as Error).message;
+			if (err instanceof NotToBeSentError) return { status: 'cancelled', error };
+			return { status: lastingFailure(err) ? 'failed' : 'pending', error };
 		}
+		const sent = await lane.actor.send(prepared.outgoing);
+		return sent.status === 'sent' ? { status: 'sent', gapMs: gapMs(prepared, lane.pacing) } : sent;
+	}
+
+	private async sendOne(lane: Lane, message: ClaimedMessage): Promise<void> {
+		const outcome = await this.attempt(lane, message);
 		const now = Date.now();
 		lane.busy = false;
 		if (outcome.status === 'sent') {
 			lane.sends.push(now);
 			while (lane.sends.length && lane.sends[0] <= now - DAY_MS) lane.sends.shift();
-			lane.nextAt = now + gapMs(message, lane.pacing);
+			lane.nextAt = now + outcome.gapMs;
 		} else if (outcome.status === 'pending') {
 			lane.idleUntil = now + this.options.pollMs;
 		}

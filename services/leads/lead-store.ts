@@ -1,7 +1,8 @@
 import type { SqlConnection } from '../../mixins/database.ts';
 import type { TargetStatus } from './lead.entity.ts';
 import { storedFields, type LeadValues } from './lead-input.ts';
-import type { LeadFilters, Recipient, RecipientsParams } from './leads.params.ts';
+import { NICHE_MATCH } from './audience.ts';
+import type { LeadFilters, LeadMessageFields } from './leads.params.ts';
 
 /** A leads row as SQL returns it. */
 export interface LeadRow {
@@ -50,9 +51,6 @@ class Where {
 		return this.parts.join(' and ');
 	}
 }
-
-/** Niches contain the given one, whatever the case (served by the GIN index on lead_niche_keys). */
-const NICHE_MATCH = 'lead_niche_keys(niches) @> array[lower(?)]';
 
 /** The list and export filters, always within one tenant. */
 function whereOf(userId: string, filters: LeadFilters): Where {
@@ -136,27 +134,13 @@ export class LeadStore {
 		return rows[0];
 	}
 
-	/** One keyset page of a campaign's audience, ordered by id. */
-	async recipients({ userId, niche, targetStatus, after, limit }: Required<Pick<RecipientsParams, 'limit'>> & RecipientsParams): Promise<Recipient[]> {
-		const where = new Where().add('user_id = ?', userId);
-		if (after) where.add('id > ?', after);
-		if (niche) where.add(NICHE_MATCH, niche);
-		if (targetStatus !== 'all') where.add('target_status = ?', targetStatus);
-		const rows = await this.db.execute<LeadRow[]>(
-			`select id, device_id, name, phone, niches, target_status, triggers, notes, opted_out from leads
-			 where ${where.sql} order by id limit ?`,
-			[...where.params, limit],
+	/** The fields a message template uses, of these leads (any tenant's: the caller checks `userId`). */
+	messageFields(ids: string[]): Promise<LeadMessageFields[]> {
+		if (ids.length === 0) return Promise.resolve([]);
+		return this.db.execute(
+			`select id, user_id as "userId", name, niches, target_status as "targetStatus", notes, opted_out as "optedOut"
+			 from leads where id in (select jsonb_array_elements_text(?::jsonb)::uuid)`,
+			[JSON.stringify(ids)],
 		);
-		return rows.map(row => ({
-			id: row.id,
-			deviceId: row.device_id,
-			name: row.name,
-			phone: row.phone,
-			niches: row.niches,
-			targetStatus: row.target_status,
-			triggers: row.triggers,
-			notes: row.notes,
-			optedOut: row.opted_out,
-		}));
 	}
 }

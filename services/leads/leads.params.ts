@@ -123,23 +123,22 @@ export interface WebhookParams extends Omit<LeadFields, 'niches' | 'triggers'> {
 	triggers?: string[] | string;
 }
 
-export const recipientsParams = {
+export const messageFieldsParams = {
 	$$strict: true,
-	userId: { type: 'uuid' },
-	niche: { type: 'string', trim: true, max: LIMITS.tag, optional: true, nullable: true },
-	targetStatus: { type: 'enum', values: ['all', 'prospect', 'customer'] },
-	after: { type: 'uuid', optional: true },
-	limit: { type: 'number', integer: true, min: 1, max: 20_000, optional: true },
+	ids: { type: 'array', max: 20_000, items: { type: 'uuid' } },
 } as const;
-export interface RecipientsParams {
+export interface MessageFieldsParams {
+	ids: string[];
+}
+/** A lead's fields as a message template sees them at send time. */
+export interface LeadMessageFields {
+	id: string;
 	userId: string;
-	/** Leads whose niches contain this, case-insensitively; null or empty for all. */
-	niche?: string | null;
-	targetStatus: 'all' | TargetStatus;
-	/** Keyset paging: only leads with an id above this. */
-	after?: string;
-	/** Default 5000, at most 20000. */
-	limit?: number;
+	name: string;
+	niches: string[];
+	targetStatus: string;
+	notes: string | null;
+	optedOut: boolean;
 }
 
 export interface LeadDto {
@@ -161,12 +160,6 @@ export interface LeadDto {
 export interface LeadPage {
 	items: LeadDto[];
 	total: number;
-}
-
-/** `leads.recipients`: one keyset page, ordered by id; the next page starts after the last id. */
-export type Recipient = Omit<LeadDto, 'optedOutAt' | 'createdAt' | 'updatedAt'>;
-export interface RecipientsResult {
-	leads: Recipient[];
 }
 
 export type ImportRowStatus = 'created' | 'updated' | 'rejected';

@@ -18,7 +18,7 @@ import { LeadStore } from './lead-store.ts';
 import { LeadWebhookKey } from './lead-webhook-key.entity.ts';
 import { Lead } from './lead.entity.ts';
 import * as E from './leads.events.ts';
-import { INBOX_MESSAGE_RECEIVED, type InboxMessageReceived } from '../messages/messages.events.ts';
+import { DEVICE_MESSAGE_RECEIVED, type DeviceMessageReceived } from '../devices/devices.events.ts';
 import * as P from './leads.params.ts';
 
 const { MoleculerClientError, ValidationError } = Errors;
@@ -247,20 +247,23 @@ const LeadsService: FleetServiceSchema<Settings, Methods, Locals> = {
 		},
 
 		/** A campaign's audience, one keyset page at a time (ordered by id). Internal: no REST route. */
-		recipients: {
+		/** A batch of leads' fields as a message template sees them at send time (the sending node asks). Internal. */
+		messageFields: {
 			visibility: 'public',
 			auth: 'public',
-			params: P.recipientsParams,
-			async handler(ctx: Context<P.RecipientsParams>): Promise<P.RecipientsResult> {
-				return { leads: await this.store.recipients({ ...ctx.params, limit: ctx.params.limit ?? 5_000 }) };
+			params: P.messageFieldsParams,
+			async handler(ctx: Context<P.MessageFieldsParams>): Promise<Record<string, P.LeadMessageFields>> {
+				const byId: Record<string, P.LeadMessageFields> = {};
+				for (const row of await this.store.messageFields(ctx.params.ids)) byId[row.id] = row;
+				return byId;
 			},
 		},
 	},
 
 	events: {
 		/** A reply that is exactly a stop word opts that lead out of everything. */
-		[INBOX_MESSAGE_RECEIVED]: {
-			async handler(ctx: Context<InboxMessageReceived>) {
+		[DEVICE_MESSAGE_RECEIVED]: {
+			async handler(ctx: Context<DeviceMessageReceived>) {
 				const { userId, deviceId, from, text } = ctx.params;
 				if (typeof text !== 'string' || !this.isStopWord(text)) return;
 				const phone = from.startsWith('+') ? from : `+${from}`;

@@ -3,7 +3,7 @@
  * Pure (no I/O): the messages service calls it per recipient at send time, seeded with the
  * message id, so the same message always renders to the same text.
  */
-import { GREETING_SETS, greetingAt, hourIn, recipientTimeZone, type GreetingSet, type TenantGreetings } from './greetings.ts';
+import { GREETING_SETS, greetingAt, hourIn, recipientTimeZone, type GreetingSet, type TenantGreetings } from '../shared/greetings.ts';
 import { cleanLeadName, firstNameOf } from './lead-name.ts';
 import { longestRendering, parseTemplate, renderTemplate, type TemplateNode, type TemplateProblem } from './template.ts';
 
@@ -18,7 +18,7 @@ export {
 	type GreetingLanguage,
 	type GreetingSet,
 	type TenantGreetings,
-} from './greetings.ts';
+} from '../shared/greetings.ts';
 export { cleanLeadName, firstNameOf } from './lead-name.ts';
 export { expandLineBreaks, type TemplateProblem, type TemplateProblemCode } from './template.ts';
 

@@ -1,47 +1,44 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import { Campaign } from '../campaigns/campaign.entity.ts';
-import { Device } from '../devices/device.entity.ts';
-import { User } from '../users/user.entity.ts';
 
-/** SPEC §7: `pending → sending → sent → delivered → read`, or `failed` (with the error) or `cancelled`. */
+/** `pending → sending → sent → delivered → read`, or `failed` (with the error) or `cancelled`. */
 export const MESSAGE_STATUSES = ['pending', 'sending', 'sent', 'delivered', 'read', 'failed', 'cancelled'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
+/** What created a message; each source has its own record (`source_id`) and idempotency key. */
 export const MESSAGE_SOURCES = ['campaign', 'sequence', 'ai', 'inbox'] as const;
 export type MessageSource = (typeof MESSAGE_SOURCES)[number];
 
 /**
- * The outbox: every outbound message is a row before anything is sent. The text is the template;
- * it is rendered for the recipient (from `vars`, seeded by the id) when the device sends it.
+ * The outbox: every outbound message is a row before anything is sent. The row is small: what
+ * the recipient gets is rendered at send time from the source's record (its template, image and
+ * delays) and the lead's fields as they are then; only a literal text (an inbox reply) is kept here.
  */
 export const Message = defineEntity({
 	name: 'Message',
 	tableName: 'messages',
 	properties: {
+		/** Also the WhatsApp message id (as 32 upper-case hex digits), chosen before sending so a receipt finds the row. */
 		id: p.uuid().primary(),
-		/** No constraint of its own: a message goes with its device, and the device with its user. */
-		user: () => p.manyToOne(User).createForeignKeyConstraint(false),
-		device: () => p.manyToOne(Device).deleteRule('cascade'),
+		userId: p.uuid(),
+		/** By name, not by import: the outbox depends on no domain's code. A device takes its messages with it. */
+		device: p.manyToOne('Device' as never).deleteRule('cascade'),
 		source: p.string().length(16).$type<MessageSource>(),
-		campaign: () => p.manyToOne(Campaign).deleteRule('set null').nullable(),
+		/** The source's record: a campaign, a sequence step, an AI campaign, a chat. */
+		sourceId: p.uuid(),
+		/** Unique within (source, source_id): the recipient of a campaign, the enrolment of a step, … */
+		sourceKey: p.string().length(64),
 		leadId: p.uuid().nullable(),
 		/** E.164 with the plus. */
 		recipient: p.string().length(20),
-		body: p.text(),
-		/** The recipient's fields for placeholders (name, niche, …). */
-		vars: p.json<Record<string, unknown>>(),
-		greeting: p.string().length(16).default('none'),
+		/** Literal text, sent as it is; null: rendered from the source's template. */
+		body: p.text().nullable(),
+		/** Literal image; null: the source's image, if any. */
 		mediaId: p.uuid().nullable(),
-		imageUrl: p.string().length(2000).nullable(),
-		/** The WhatsApp message id, chosen before sending so a receipt can settle a send interrupted by a crash. */
-		waMessageId: p.string().length(64).unique(),
 		status: p.string().length(16).$type<MessageStatus>().default('pending'),
 		error: p.string().length(500).nullable(),
 		notBefore: p.datetime(),
 		/** Pending past this fails with the reason (the device stayed offline too long). */
 		expiresAt: p.datetime().nullable(),
-		minDelaySeconds: p.integer().default(0),
-		maxDelaySeconds: p.integer().default(0),
 		claimedNode: p.string().length(128).nullable(),
 		claimedEpoch: p.bigint('number').nullable(),
 		claimedAt: p.datetime().nullable(),
@@ -51,8 +48,8 @@ export const Message = defineEntity({
 		createdAt: p.datetime().onCreate(() => new Date()),
 		updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
 	},
-	// Also serves every per-campaign read (counters, recipients, cancel, retry).
-	uniques: [{ properties: ['campaign', 'recipient'] }],
+	// Exactly once per source record and key, by construction; it also serves every per-source read (counters, recipients, cancel, retry).
+	uniques: [{ name: 'messages_source_key_unique', properties: ['source', 'sourceId', 'sourceKey'] }],
 	// Partial indexes where they can be: a row is in each only while in that state, so a write touches few of them.
 	indexes: [
 		/** A device's queue in claim order. */

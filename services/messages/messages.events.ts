@@ -1,4 +1,7 @@
-/** Facts the messages service tells other services (none goes to browsers as is: campaigns aggregates them). */
+/** Facts the messages service tells other services (none goes to browsers as is: each source aggregates them). */
+import type { SettledMessage } from './outbox.ts';
+
+export type { SettledMessage };
 
 /** Messages were queued for these devices: the nodes holding them look now rather than at their next poll. */
 export const MESSAGES_ENQUEUED = 'messages.enqueued';
@@ -6,20 +9,12 @@ export interface MessagesEnqueued {
 	deviceIds: string[];
 }
 
-/** Messages of these campaigns changed status since the last such event (sent at most every PROGRESS_INTERVAL_MS). */
-export const MESSAGES_PROGRESSED = 'messages.progressed';
-export interface MessagesProgressed {
-	campaignIds: string[];
-}
-
-/** A contact wrote to one of the user's numbers (broadcast by the devices service; leads listens for stop words). */
-export const INBOX_MESSAGE_RECEIVED = 'inbox.message-received';
-export interface InboxMessageReceived {
-	userId: string;
-	deviceId: string;
-	/** E.164 with the plus. */
-	from: string;
-	text: string;
-	messageId: string;
-	at: string;
+/**
+ * Messages changed to a status a source acts on (sent, delivered, read, failed, cancelled), each
+ * change once, in batches at most every PROGRESS_INTERVAL_MS. Emitted to one instance of each
+ * subscribing service: sources filter by `source` and act on their own records.
+ */
+export const MESSAGES_SETTLED = 'messages.settled';
+export interface MessagesSettled {
+	messages: SettledMessage[];
 }

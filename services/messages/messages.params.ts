@@ -1,13 +1,69 @@
 /** The messages service's contract: parameters of its internal actions and the shapes it returns. */
-import type { MessageBatch } from './outbox.ts';
-import type { MessageStatus } from './message.entity.ts';
+import type { LeadAudience } from '../leads/audience.ts';
+import type { LeadMessageFields as RecipientFields } from '../leads/leads.params.ts';
+import type { MessageSource, MessageStatus } from './message.entity.ts';
 
-export type { MessageStatus };
+export type { LeadAudience, MessageSource, MessageStatus, RecipientFields };
 
-/** `messages.enqueue`: times as ISO strings; `expiresAt` undefined = the default expiry, null = never. */
-export interface EnqueueParams extends Omit<MessageBatch, 'notBefore' | 'expiresAt'> {
+/** The record a batch of messages belongs to: a campaign, a sequence step, an AI campaign, a chat. */
+export interface SourceRef {
+	source: MessageSource;
+	sourceId: string;
+}
+
+/** What a batch shares: its tenant and source, when it may go out, and when it expires. Times as ISO strings. */
+export interface BatchParams extends SourceRef {
+	userId: string;
 	notBefore?: string;
+	/** Undefined: the default expiry (MESSAGE_EXPIRY_HOURS); null: never. */
 	expiresAt?: string | null;
+}
+
+/** One message to create. `key` is unique within the source record: a second message with it is never created. */
+export interface NewMessage {
+	key: string;
+	deviceId: string;
+	leadId: string | null;
+	/** E.164 with the plus. */
+	recipient: string;
+	/** A literal text, sent as it is (no template); left out, the source's template is rendered. */
+	body?: string | null;
+	/** A literal image; left out, the source's image (if any). */
+	mediaId?: string | null;
+}
+
+/** `messages.enqueue`: explicit messages, one statement per chunk. */
+export interface EnqueueParams extends BatchParams {
+	messages: NewMessage[];
+}
+
+export interface EnqueueResult {
+	created: number;
+	deviceIds: string[];
+	/** The messages created now, by key (a key that existed already is not here). */
+	ids: Record<string, string>;
+}
+
+/**
+ * `messages.enqueueLeads`: one message per lead of the audience, keyed by the lead's phone, made in
+ * the database by one statement: a keyset page of `limit` leads with ids above `after` (none: from
+ * the first) and up to `until` included (none: to the last).
+ */
+export interface EnqueueLeadsParams extends BatchParams {
+	audience: LeadAudience;
+	after?: string | null;
+	until?: string | null;
+	limit: number;
+}
+
+export interface EnqueueLeadsResult {
+	/** Leads read in this page; fewer than `limit`: the audience is done. */
+	scanned: number;
+	optedOut: number;
+	created: number;
+	/** The last lead id of the page, for the next one. */
+	last: string | null;
+	deviceIds: string[];
 }
 
 export interface ClaimParams {
@@ -15,24 +71,51 @@ export interface ClaimParams {
 	devices: { deviceId: string; epoch: number }[];
 }
 
-export interface RecipientsParams {
-	campaignId: string;
+export interface CancelParams extends SourceRef {
+	reason: string;
+	deviceId?: string;
+}
+
+export interface RetryParams extends SourceRef {
+	deviceId?: string;
+}
+
+export interface RecipientsParams extends SourceRef {
 	deviceId?: string;
 	status?: MessageStatus;
 	limit: number;
 	offset: number;
 }
 
-/** One recipient of a campaign in the report's drill-down. */
+/** One recipient of a source's messages, for a report's drill-down. */
 export interface RecipientDto {
 	id: string;
 	deviceId: string;
+	leadId: string | null;
 	phone: string;
-	name: string | null;
 	status: MessageStatus;
 	error: string | null;
 	sentAt: string | null;
 	deliveredAt: string | null;
 	readAt: string | null;
 	updatedAt: string;
+}
+
+/** Counters of one source record (or one device in it). */
+export type Counters = Record<'shouldSend' | MessageStatus, number>;
+
+export const EMPTY_COUNTERS: Counters = { shouldSend: 0, pending: 0, sending: 0, sent: 0, delivered: 0, read: 0, failed: 0, cancelled: 0 };
+
+/**
+ * What the source of a message supplies when it is sent (`<service>.messageContent`): the template
+ * and image of its record and the gap after it. Asked for by the sending node, cached for a few seconds.
+ */
+export interface MessageContent {
+	userId: string;
+	/** A template: placeholders, spintax, line-break tokens. */
+	text: string;
+	greeting: string;
+	mediaId: string | null;
+	minDelaySeconds: number;
+	maxDelaySeconds: number;
 }

@@ -1,56 +1,86 @@
-import type { Context } from 'moleculer';
+import type { Context, Service } from 'moleculer';
 import type { FleetServiceSchema } from '../../mixins/service-schema.ts';
 import { readEnv } from '../../mixins/env.ts';
 import { sqlOf } from '../../mixins/orm.middleware.ts';
-import { Outbox, type Counters, type MessageBatch, type Receipt, type SendResult } from './outbox.ts';
+import { TickerMixin, type TickerMethods } from '../../mixins/ticker.mixin.ts';
+import { Outbox, type Batch, type Receipt, type SendResult, type SettledMessage } from './outbox.ts';
 import * as E from './messages.events.ts';
 import * as P from './messages.params.ts';
 
 interface Settings {
 	/** Pending messages fail after this long (the device stayed offline or capped). */
 	expiryHours: number;
-	/** Changed campaigns are announced at most this often. */
+	/** Settled messages are announced in batches at most this often. */
 	progressIntervalMs: number;
 }
 
-interface Methods {
-	touched(campaignIds: string[]): string[];
+interface Methods extends TickerMethods {
+	batchOf(params: P.BatchParams): Batch;
+	settled(messages: SettledMessage[]): void;
+	enqueued(ctx: Context, deviceIds: string[]): void;
 }
 
 interface Locals {
 	outbox: Outbox;
-	dirty: Set<string>;
-	timers: NodeJS.Timeout[];
+	settledBuffer: SettledMessage[];
 }
 
-/** Internal actions: no REST route, no user (the devices and campaigns services call them). */
+type This = Service<Settings> & Methods & Locals;
+
+/** Internal actions: no REST route, no user (the devices service and the sources call them). */
 const internal = { visibility: 'public', auth: 'public' } as const;
 
+/** Messages per `messages.settled` event. */
+const SETTLED_PER_EVENT = 5_000;
+
 /**
- * The outbox (SPEC §7): creating messages in batches, claiming them for devices, recording how
- * sends ended and what receipts said, expiry. Campaigns, sequences and the inbox enqueue here;
- * the device actors send.
+ * The outbox: creating messages for any source (exactly once per source record and key),
+ * claiming them for devices, recording how sends ended and what receipts said, expiry, and one
+ * batched outcome event, `messages.settled`, that sources subscribe to.
  */
 const MessagesService: FleetServiceSchema<Settings, Methods, Locals> = {
 	name: 'messages',
 
+	mixins: [
+		TickerMixin<This>({
+			announceSettled: {
+				everyMs: settings => settings.progressIntervalMs,
+				run() {
+					const messages = this.settledBuffer.splice(0);
+					for (let i = 0; i < messages.length; i += SETTLED_PER_EVENT) {
+						void this.broker.emit<E.MessagesSettled>(E.MESSAGES_SETTLED, { messages: messages.slice(i, i + SETTLED_PER_EVENT) });
+					}
+				},
+			},
+			expire: {
+				everyMs: 60_000,
+				async run() {
+					this.settled(await this.outbox.expire());
+				},
+			},
+		}),
+	],
+
 	settings: {} as Settings,
 
 	actions: {
-		/** Creates one message per recipient (skipping ones a campaign already has) and wakes their devices. */
+		/** Creates the messages whose key the source record does not have yet, and wakes their devices. */
 		enqueue: {
 			...internal,
-			async handler(ctx: Context<P.EnqueueParams>): Promise<{ created: number; deviceIds: string[] }> {
-				const { notBefore, expiresAt, ...rest } = ctx.params;
-				const at = notBefore ? new Date(notBefore) : new Date();
-				const batch: MessageBatch = {
-					...rest,
-					notBefore: at,
-					expiresAt: expiresAt === undefined ? new Date(at.getTime() + this.settings.expiryHours * 3_600_000) : expiresAt ? new Date(expiresAt) : null,
-				};
-				const result = await this.outbox.enqueue(batch);
-				if (result.deviceIds.length) ctx.broadcast<E.MessagesEnqueued>(E.MESSAGES_ENQUEUED, { deviceIds: result.deviceIds });
-				if (batch.campaignId) this.touched([batch.campaignId]);
+			async handler(ctx: Context<P.EnqueueParams>): Promise<P.EnqueueResult> {
+				const result = await this.outbox.enqueue(this.batchOf(ctx.params), ctx.params.messages);
+				this.enqueued(ctx, result.deviceIds);
+				return result;
+			},
+		},
+
+		/** One message per lead of a page of an audience (a campaign's firing), made inside the database. */
+		enqueueLeads: {
+			...internal,
+			async handler(ctx: Context<P.EnqueueLeadsParams>): Promise<P.EnqueueLeadsResult> {
+				const { audience, after, until, limit } = ctx.params;
+				const result = await this.outbox.enqueueLeads(this.batchOf(ctx.params), audience, { after: after ?? null, until: until ?? null }, limit);
+				this.enqueued(ctx, result.deviceIds);
 				return result;
 			},
 		},
@@ -65,21 +95,21 @@ const MessagesService: FleetServiceSchema<Settings, Methods, Locals> = {
 		record: {
 			...internal,
 			async handler(ctx: Context<{ results: SendResult[] }>) {
-				this.touched(await this.outbox.record(ctx.params.results));
+				this.settled(await this.outbox.record(ctx.params.results));
 			},
 		},
 
 		receipts: {
 			...internal,
 			async handler(ctx: Context<{ receipts: Receipt[] }>) {
-				this.touched(await this.outbox.receipts(ctx.params.receipts));
+				this.settled(await this.outbox.receipts(ctx.params.receipts));
 			},
 		},
 
 		failInterrupted: {
 			...internal,
 			async handler(ctx: Context<P.ClaimParams>) {
-				this.touched(await this.outbox.failInterrupted(ctx.params.nodeId, ctx.params.devices));
+				this.settled(await this.outbox.failInterrupted(ctx.params.nodeId, ctx.params.devices));
 			},
 		},
 
@@ -90,34 +120,33 @@ const MessagesService: FleetServiceSchema<Settings, Methods, Locals> = {
 			},
 		},
 
-		/** Counters of a campaign per device. The caller (campaigns) checks ownership. */
+		/** Counters of a source record per device. The caller (the source) checks ownership. */
 		counts: {
 			...internal,
-			async handler(ctx: Context<{ campaignId: string }>): Promise<Record<string, Counters>> {
-				return Object.fromEntries(await this.outbox.counts(ctx.params.campaignId));
+			async handler(ctx: Context<P.SourceRef>): Promise<Record<string, P.Counters>> {
+				return Object.fromEntries(await this.outbox.counts(ctx.params));
 			},
 		},
 
 		cancel: {
 			...internal,
-			async handler(ctx: Context<{ campaignId: string; reason: string }>) {
-				const cancelled = await this.outbox.cancel(ctx.params.campaignId, ctx.params.reason);
-				this.touched([ctx.params.campaignId]);
-				return { cancelled };
+			async handler(ctx: Context<P.CancelParams>) {
+				const cancelled = await this.outbox.cancel(ctx.params);
+				this.settled(cancelled);
+				return { cancelled: cancelled.length };
 			},
 		},
 
 		retryFailed: {
 			...internal,
-			async handler(ctx: Context<{ campaignId: string; deviceId?: string }>) {
-				const result = await this.outbox.retryFailed(ctx.params.campaignId, ctx.params.deviceId);
-				if (result.deviceIds.length) ctx.broadcast<E.MessagesEnqueued>(E.MESSAGES_ENQUEUED, { deviceIds: result.deviceIds });
-				this.touched([ctx.params.campaignId]);
+			async handler(ctx: Context<P.RetryParams>) {
+				const result = await this.outbox.retryFailed(ctx.params);
+				this.enqueued(ctx, result.deviceIds);
 				return { retried: result.count };
 			},
 		},
 
-		/** One page of a campaign's recipients, for the report's drill-down. */
+		/** One page of a source record's recipients, for a report's drill-down. */
 		recipients: {
 			...internal,
 			handler(ctx: Context<P.RecipientsParams>): Promise<{ items: P.RecipientDto[]; total: number }> {
@@ -127,41 +156,34 @@ const MessagesService: FleetServiceSchema<Settings, Methods, Locals> = {
 	},
 
 	methods: {
-		touched(campaignIds) {
-			for (const id of campaignIds) this.dirty.add(id);
-			return campaignIds;
+		batchOf({ userId, source, sourceId, notBefore, expiresAt }) {
+			const at = notBefore ? new Date(notBefore) : new Date();
+			const expiry = expiresAt === undefined ? new Date(at.getTime() + this.settings.expiryHours * 3_600_000) : expiresAt && new Date(expiresAt);
+			return { userId, source, sourceId, notBefore: at, expiresAt: expiry };
+		},
+
+		settled(messages) {
+			this.settledBuffer.push(...messages);
+		},
+
+		enqueued(ctx: Context, deviceIds: string[]) {
+			if (deviceIds.length) ctx.broadcast<E.MessagesEnqueued>(E.MESSAGES_ENQUEUED, { deviceIds });
 		},
 	},
 
 	created() {
 		const env = readEnv();
 		this.settings = { ...{ expiryHours: env.messageExpiryHours, progressIntervalMs: env.progressIntervalMs }, ...this.settings };
-		this.dirty = new Set();
-		this.timers = [];
+		this.settledBuffer = [];
 	},
 
 	started() {
 		this.outbox = new Outbox(sqlOf(this.broker));
-		this.timers.push(
-			// Counters are pushed aggregated: the campaigns whose messages changed, a few times a second at most.
-			setInterval(() => {
-				if (this.dirty.size === 0) return;
-				const campaignIds = [...this.dirty];
-				this.dirty.clear();
-				void this.broker.emit<E.MessagesProgressed>(E.MESSAGES_PROGRESSED, { campaignIds });
-			}, this.settings.progressIntervalMs),
-			setInterval(() => {
-				void this.outbox
-					.expire()
-					.then(ids => this.touched(ids))
-					.catch(err => this.logger.warn(`Expiring messages failed: ${err.message}`));
-			}, 60_000),
-		);
-		for (const timer of this.timers) timer.unref();
 	},
 
-	stopped() {
-		for (const timer of this.timers) clearInterval(timer);
+	async stopped() {
+		// What settled before the stop is still announced.
+		await this.tickNow('announceSettled');
 	},
 };
 

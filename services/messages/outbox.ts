@@ -1,45 +1,32 @@
 import type { SqlConnection } from '../../mixins/database.ts';
+import { leadAudienceSql, type LeadAudience, type LeadIdRange } from '../leads/audience.ts';
 import type { MessageSource, MessageStatus } from './message.entity.ts';
-import type { RecipientDto, RecipientsParams } from './messages.params.ts';
+import { EMPTY_COUNTERS, type CancelParams, type Counters, type NewMessage, type RecipientDto, type RecipientsParams, type RetryParams, type SourceRef } from './messages.params.ts';
 
-/** What every message of one batch shares (a campaign's text, image and delays). */
-export interface MessageBatch {
+/** What every message of one batch shares. */
+export interface Batch extends SourceRef {
 	userId: string;
-	source: MessageSource;
-	campaignId: string | null;
-	body: string;
-	greeting: string;
-	mediaId: string | null;
-	imageUrl: string | null;
-	minDelaySeconds: number;
-	maxDelaySeconds: number;
 	notBefore: Date;
 	expiresAt: Date | null;
-	recipients: { deviceId: string; leadId: string | null; recipient: string; vars: Record<string, unknown> }[];
 }
 
-/** A message claimed for sending, with everything the device needs to render and send it. */
-export interface ClaimedMessage {
+/** A message claimed for sending: what the node needs to prepare and send it. */
+export interface ClaimedMessage extends SourceRef {
 	id: string;
 	userId: string;
 	deviceId: string;
-	campaignId: string | null;
+	key: string;
+	leadId: string | null;
 	recipient: string;
-	body: string;
-	vars: Record<string, unknown>;
-	greeting: string;
+	body: string | null;
 	mediaId: string | null;
-	imageUrl: string | null;
-	waMessageId: string;
-	minDelaySeconds: number;
-	maxDelaySeconds: number;
 	epoch: number;
 }
 
 /** How a send ended: `pending` puts a message that never left back in the queue. */
 export interface SendResult {
 	id: string;
-	status: 'sent' | 'failed' | 'pending';
+	status: 'sent' | 'failed' | 'cancelled' | 'pending';
 	error?: string | null;
 	at: string;
 }
@@ -49,60 +36,97 @@ export interface Receipt {
 	status: 'delivered' | 'read';
 }
 
-/** Counters of one campaign (or one device in it). */
-export type Counters = Record<'shouldSend' | MessageStatus, number>;
+/** A message whose status changed to one a source may act on (sent, delivered, read, failed, cancelled). */
+export interface SettledMessage extends SourceRef {
+	id: string;
+	userId: string;
+	key: string;
+	deviceId: string;
+	leadId: string | null;
+	status: MessageStatus;
+	error: string | null;
+}
 
-export const EMPTY_COUNTERS: Counters = { shouldSend: 0, pending: 0, sending: 0, sent: 0, delivered: 0, read: 0, failed: 0, cancelled: 0 };
+/** The WhatsApp id of a message: its own id as 32 upper-case hex digits, the form WhatsApp's phone apps use. */
+export function waMessageIdOf(id: string): string {
+	return id.replace(/-/g, '').toUpperCase();
+}
+
+/** The message id behind a WhatsApp id, or undefined when the id is not one of ours. */
+export function messageIdOf(waMessageId: string): string | undefined {
+	const hex = /^[0-9A-F]{32}$/i.exec(waMessageId)?.[0].toLowerCase();
+	return hex && `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
 
 const INSERT_CHUNK = 5_000;
+
+/** A message row as a SettledMessage. */
+const SETTLED = `id, user_id as "userId", source, source_id as "sourceId", source_key as "key", device_id as "deviceId", lead_id as "leadId", status, error`;
 
 /** Delivered or read settles a message that was sending when its node died (it did leave). */
 const SETTLED_BY_RECEIPT = `(status in ('sending', 'sent') or (status = 'failed' and error like 'interrupted%'))`;
 
-/** Every statement on the `messages` table: the durable outbox of SPEC §7. */
+/** Every statement on the `messages` table: the durable outbox, whatever the source. */
 export class Outbox {
 	constructor(private readonly db: SqlConnection) {}
 
 	/**
-	 * Inserts one message per recipient, a chunk per statement. A recipient that already has a
-	 * message of this campaign is skipped (unique campaign + phone), so firing twice creates nothing.
+	 * Inserts the messages, a chunk per statement. A key the source record has already is skipped
+	 * (unique source + record + key), so a source that runs twice creates nothing twice.
 	 */
-	async enqueue(batch: MessageBatch): Promise<{ created: number; deviceIds: string[] }> {
-		let created = 0;
+	async enqueue(batch: Batch, messages: NewMessage[]): Promise<{ created: number; deviceIds: string[]; ids: Record<string, string> }> {
+		const ids: Record<string, string> = {};
 		const deviceIds = new Set<string>();
-		for (let i = 0; i < batch.recipients.length; i += INSERT_CHUNK) {
-			const chunk = batch.recipients.slice(i, i + INSERT_CHUNK);
-			const rows = await this.db.execute<{ device_id: string; n: number }[]>(
-				`with inserted as (
-				   insert into messages (id, user_id, device_id, source, campaign_id, lead_id, recipient, body, vars, greeting, media_id, image_url,
-				     wa_message_id, status, not_before, expires_at, min_delay_seconds, max_delay_seconds, created_at, updated_at)
-				   select gen_random_uuid(), ?::uuid, r.device_id, ?::text, ?::uuid, r.lead_id, r.recipient, ?::text, r.vars, ?::text, ?::uuid, ?::text,
-				     '3EB0' || upper(substr(replace(gen_random_uuid()::text, '-', ''), 1, 18)), 'pending', ?::timestamptz, ?::timestamptz, ?::int, ?::int, now(), now()
-				   from jsonb_to_recordset(?::jsonb) as r(device_id uuid, lead_id uuid, recipient text, vars jsonb)
-				   on conflict do nothing
-				   returning device_id)
-				 select device_id, count(*)::int as n from inserted group by device_id`,
+		// In key order: two sources writing overlapping keys at once then wait for each other, never in a circle.
+		const sorted = [...messages].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+		for (let i = 0; i < sorted.length; i += INSERT_CHUNK) {
+			const chunk = sorted.slice(i, i + INSERT_CHUNK);
+			const rows = await this.db.execute<{ id: string; source_key: string; device_id: string }[]>(
+				`insert into messages (id, user_id, device_id, source, source_id, source_key, lead_id, recipient, body, media_id, status, not_before, expires_at, created_at, updated_at)
+				 select gen_random_uuid(), ?::uuid, r.device_id, ?::text, ?::uuid, r.key, r.lead_id, r.recipient, r.body, r.media_id, 'pending', ?::timestamptz, ?::timestamptz, now(), now()
+				 from jsonb_to_recordset(?::jsonb) as r(key text, device_id uuid, lead_id uuid, recipient text, body text, media_id uuid)
+				 on conflict do nothing
+				 returning id, source_key, device_id`,
 				[
 					batch.userId,
 					batch.source,
-					batch.campaignId,
-					batch.body,
-					batch.greeting,
-					batch.mediaId,
-					batch.imageUrl,
+					batch.sourceId,
 					batch.notBefore,
 					batch.expiresAt,
-					batch.minDelaySeconds,
-					batch.maxDelaySeconds,
-					JSON.stringify(chunk.map(r => ({ device_id: r.deviceId, lead_id: r.leadId, recipient: r.recipient, vars: r.vars }))),
+					JSON.stringify(chunk.map(m => ({ key: m.key, device_id: m.deviceId, lead_id: m.leadId, recipient: m.recipient, body: m.body ?? null, media_id: m.mediaId ?? null }))),
 				],
 			);
 			for (const row of rows) {
-				created += row.n;
+				ids[row.source_key] = row.id;
 				deviceIds.add(row.device_id);
 			}
 		}
-		return { created, deviceIds: [...deviceIds] };
+		return { created: Object.keys(ids).length, deviceIds: [...deviceIds], ids };
+	}
+
+	/**
+	 * One message per lead of one keyset page of an audience, keyed by phone, created inside the
+	 * database in one statement; opted-out leads are counted, not messaged. Rows go in in phone
+	 * order, so pages of one audience written at once never wait for each other in a circle.
+	 */
+	async enqueueLeads(batch: Batch, audience: LeadAudience, range: LeadIdRange, limit: number) {
+		const page = leadAudienceSql(batch.userId, audience, range, limit);
+		const [row] = await this.db.execute<{ scanned: number; opted_out: number; created: number; last: string | null; device_ids: string[] | null }[]>(
+			`with audience as (${page.sql}),
+			 inserted as (
+			   insert into messages (id, user_id, device_id, source, source_id, source_key, lead_id, recipient, status, not_before, expires_at, created_at, updated_at)
+			   select gen_random_uuid(), ?::uuid, a.device_id, ?::text, ?::uuid, a.phone, a.id, a.phone, 'pending', ?::timestamptz, ?::timestamptz, now(), now()
+			   from audience a where not a.opted_out order by a.phone
+			   on conflict do nothing
+			   returning device_id)
+			 select (select count(*) from audience)::int as scanned,
+			   (select count(*) from audience where opted_out)::int as opted_out,
+			   (select count(*) from inserted)::int as created,
+			   (select id from audience order by id desc limit 1) as last,
+			   (select array_agg(distinct device_id) from inserted) as device_ids`,
+			[...page.params, batch.userId, batch.source, batch.sourceId, batch.notBefore, batch.expiresAt],
+		);
+		return { scanned: row.scanned, optedOut: row.opted_out, created: row.created, last: row.last, deviceIds: row.device_ids ?? [] };
 	}
 
 	/**
@@ -111,7 +135,7 @@ export class Outbox {
 	 */
 	async claim(nodeId: string, devices: { deviceId: string; epoch: number }[]): Promise<ClaimedMessage[]> {
 		if (devices.length === 0) return [];
-		const rows = await this.db.execute<Record<string, unknown>[]>(
+		return this.db.execute<ClaimedMessage[]>(
 			`with ready as (
 			   select r.device_id, r.epoch from jsonb_to_recordset(?::jsonb) as r(device_id uuid, epoch bigint)
 			   join device_leases l on l.device_id = r.device_id and l.node_id = ? and l.epoch = r.epoch and l.expires_at > now()),
@@ -121,125 +145,110 @@ export class Outbox {
 			     order by not_before, id limit 1 for update skip locked) m)
 			 update messages m set status = 'sending', claimed_node = ?, claimed_epoch = picked.epoch, claimed_at = now(), updated_at = now()
 			 from picked where m.id = picked.id
-			 returning m.id, m.user_id, m.device_id, m.campaign_id, m.recipient, m.body, m.vars, m.greeting, m.media_id, m.image_url,
-			   m.wa_message_id, m.min_delay_seconds, m.max_delay_seconds, m.claimed_epoch`,
+			 returning m.id, m.user_id as "userId", m.device_id as "deviceId", m.source, m.source_id as "sourceId", m.source_key as "key",
+			   m.lead_id as "leadId", m.recipient, m.body, m.media_id as "mediaId", m.claimed_epoch::int as epoch`,
 			[JSON.stringify(devices.map(d => ({ device_id: d.deviceId, epoch: d.epoch }))), nodeId, nodeId],
 		);
-		return rows.map(r => ({
-			id: r.id as string,
-			userId: r.user_id as string,
-			deviceId: r.device_id as string,
-			campaignId: (r.campaign_id as string | null) ?? null,
-			recipient: r.recipient as string,
-			body: r.body as string,
-			vars: (typeof r.vars === 'string' ? JSON.parse(r.vars) : r.vars) as Record<string, unknown>,
-			greeting: r.greeting as string,
-			mediaId: (r.media_id as string | null) ?? null,
-			imageUrl: (r.image_url as string | null) ?? null,
-			waMessageId: r.wa_message_id as string,
-			minDelaySeconds: Number(r.min_delay_seconds),
-			maxDelaySeconds: Number(r.max_delay_seconds),
-			epoch: Number(r.claimed_epoch),
-		}));
 	}
 
-	/** Records how sends ended, in one statement; a receipt that came first is never undone. */
-	record(results: SendResult[]): Promise<string[]> {
+	/**
+	 * Records how sends ended, in one statement; a receipt that came first is never undone. Answers
+	 * the messages that settled (not those put back in the queue).
+	 */
+	record(results: SendResult[]): Promise<SettledMessage[]> {
 		if (results.length === 0) return Promise.resolve([]);
-		return this.campaignsOf(
-			`update messages m set
-			   status = case when m.status = 'sending' then r.status else m.status end,
-			   error = case when m.status = 'sending' then r.error else m.error end,
-			   sent_at = case when r.status = 'sent' then coalesce(m.sent_at, r.at) else m.sent_at end,
-			   claimed_node = case when r.status = 'pending' and m.status = 'sending' then null else m.claimed_node end,
-			   updated_at = now()
+		return this.settled(
+			`update messages m set status = r.status, error = r.error, claimed_node = case when r.status = 'pending' then null else m.claimed_node end,
+			   sent_at = case when r.status = 'sent' then r.at else m.sent_at end, updated_at = now()
 			 from jsonb_to_recordset(?::jsonb) as r(id uuid, status text, error text, at timestamptz)
-			 where m.id = r.id
-			 returning m.campaign_id`,
+			 where m.id = r.id and m.status = 'sending'
+			 returning m.*`,
 			[JSON.stringify(results.map(r => ({ id: r.id, status: r.status, error: r.error?.slice(0, 500) ?? null, at: r.at })))],
+			`where status <> 'pending'`,
 		);
 	}
 
 	/** Delivered and read receipts; they only move a message forward. */
-	async receipts(receipts: Receipt[]): Promise<string[]> {
-		const read = receipts.filter(r => r.status === 'read').map(r => r.waMessageId);
-		const delivered = receipts.filter(r => r.status === 'delivered').map(r => r.waMessageId);
+	async receipts(receipts: Receipt[]): Promise<SettledMessage[]> {
+		const ids = (status: Receipt['status']) => receipts.filter(r => r.status === status).flatMap(r => messageIdOf(r.waMessageId) ?? []);
+		const read = ids('read');
+		const delivered = ids('delivered');
 		// One after the other: a batch may hold both receipts of one message, and two statements locking it at once could deadlock.
-		const touched: string[] = [];
+		const settled: SettledMessage[] = [];
 		if (read.length) {
-			touched.push(
-				...(await this.campaignsOf(
+			settled.push(
+				...(await this.settled(
 					`update messages set status = 'read', error = null, read_at = now(), delivered_at = coalesce(delivered_at, now()), sent_at = coalesce(sent_at, now()), updated_at = now()
-					 where wa_message_id in (select jsonb_array_elements_text(?::jsonb)) and (${SETTLED_BY_RECEIPT} or status = 'delivered')
-					 returning campaign_id`,
+					 where id in (select jsonb_array_elements_text(?::jsonb)::uuid) and (${SETTLED_BY_RECEIPT} or status = 'delivered')
+					 returning *`,
 					[JSON.stringify(read)],
 				)),
 			);
 		}
 		if (delivered.length) {
-			touched.push(
-				...(await this.campaignsOf(
+			settled.push(
+				...(await this.settled(
 					`update messages set status = 'delivered', error = null, delivered_at = now(), sent_at = coalesce(sent_at, now()), updated_at = now()
-					 where wa_message_id in (select jsonb_array_elements_text(?::jsonb)) and ${SETTLED_BY_RECEIPT}
-					 returning campaign_id`,
+					 where id in (select jsonb_array_elements_text(?::jsonb)::uuid) and ${SETTLED_BY_RECEIPT}
+					 returning *`,
 					[JSON.stringify(delivered)],
 				)),
 			);
 		}
-		return [...new Set(touched)];
+		return settled;
 	}
 
 	/**
 	 * Messages a device's earlier holder claimed and never reported: they may have left or not, so
 	 * they are not sent again; a receipt can still settle them.
 	 */
-	failInterrupted(nodeId: string, devices: { deviceId: string; epoch: number }[]): Promise<string[]> {
+	failInterrupted(nodeId: string, devices: { deviceId: string; epoch: number }[]): Promise<SettledMessage[]> {
 		if (devices.length === 0) return Promise.resolve([]);
-		return this.campaignsOf(
+		return this.settled(
 			`update messages m set status = 'failed', error = 'interrupted: the node sending it stopped; not re-sent (retry it by hand)', updated_at = now()
 			 from jsonb_to_recordset(?::jsonb) as d(device_id uuid, epoch bigint)
 			 where m.device_id = d.device_id and m.status = 'sending' and (m.claimed_epoch < d.epoch or m.claimed_node is distinct from ?)
-			 returning m.campaign_id`,
+			 returning m.*`,
 			[JSON.stringify(devices.map(d => ({ device_id: d.deviceId, epoch: d.epoch }))), nodeId],
 		);
 	}
 
 	/** Pending messages past their expiry fail with the reason; none is deleted. */
-	expire(): Promise<string[]> {
-		return this.campaignsOf(
+	expire(): Promise<SettledMessage[]> {
+		return this.settled(
 			`update messages set status = 'failed', error = 'expired: the device did not send it in time (it was offline or held by caps)', updated_at = now()
 			 where id in (select id from messages where status = 'pending' and expires_at < now() limit 10000 for update skip locked)
-			 returning campaign_id`,
+			 returning *`,
 		);
 	}
 
-	/** Cancels what a campaign has not sent yet (all devices, or one). */
-	async cancel(campaignId: string, reason: string): Promise<number> {
-		const rows = await this.db.execute<{ n: number }[]>(
-			`with cancelled as (update messages set status = 'cancelled', error = ?, updated_at = now() where campaign_id = ? and status = 'pending' returning 1)
-			 select count(*)::int as n from cancelled`,
-			[reason, campaignId],
+	/** Cancels what a source record has not sent yet (on all devices, or one). */
+	cancel({ source, sourceId, reason, deviceId }: CancelParams): Promise<SettledMessage[]> {
+		return this.settled(
+			`update messages set status = 'cancelled', error = ?, updated_at = now()
+			 where source = ? and source_id = ? and status = 'pending' and (?::uuid is null or device_id = ?::uuid)
+			 returning *`,
+			[reason.slice(0, 500), source, sourceId, deviceId ?? null, deviceId ?? null],
 		);
-		return rows[0]?.n ?? 0;
 	}
 
-	/** Puts failed messages back in the queue (those to numbers not on WhatsApp stay failed). */
-	async retryFailed(campaignId: string, deviceId?: string): Promise<{ count: number; deviceIds: string[] }> {
+	/** Puts a source record's failed messages back in the queue (those to numbers not on WhatsApp stay failed). */
+	async retryFailed({ source, sourceId, deviceId }: RetryParams): Promise<{ count: number; deviceIds: string[] }> {
 		const rows = await this.db.execute<{ device_id: string }[]>(
 			`update messages set status = 'pending', error = null, claimed_node = null, claimed_epoch = null, not_before = now(), updated_at = now(),
 			   expires_at = case when expires_at is null then null else now() + (expires_at - created_at) end
-			 where campaign_id = ? and status = 'failed' and (?::uuid is null or device_id = ?::uuid) and error not like 'not on WhatsApp%'
+			 where source = ? and source_id = ? and status = 'failed' and (?::uuid is null or device_id = ?::uuid) and error not like 'not on WhatsApp%'
 			 returning device_id`,
-			[campaignId, deviceId ?? null, deviceId ?? null],
+			[source, sourceId, deviceId ?? null, deviceId ?? null],
 		);
 		return { count: rows.length, deviceIds: [...new Set(rows.map(r => r.device_id))] };
 	}
 
-	/** Counters per device of one campaign. */
-	async counts(campaignId: string): Promise<Map<string, Counters>> {
+	/** Counters per device of one source record. */
+	async counts({ source, sourceId }: SourceRef): Promise<Map<string, Counters>> {
 		const rows = await this.db.execute<{ device_id: string; status: MessageStatus; n: number }[]>(
-			`select device_id, status, count(*)::int as n from messages where campaign_id = ? group by device_id, status`,
-			[campaignId],
+			`select device_id, status, count(*)::int as n from messages where source = ? and source_id = ? group by device_id, status`,
+			[source, sourceId],
 		);
 		const byDevice = new Map<string, Counters>();
 		for (const row of rows) {
@@ -251,13 +260,13 @@ export class Outbox {
 		return byDevice;
 	}
 
-	/** One page of a campaign's recipients (optionally one device's, one status). */
-	async recipients({ campaignId, deviceId, status, limit, offset }: RecipientsParams): Promise<{ items: RecipientDto[]; total: number }> {
-		const where = `campaign_id = ? and (?::uuid is null or device_id = ?::uuid) and (?::text is null or status = ?::text)`;
-		const args = [campaignId, deviceId ?? null, deviceId ?? null, status ?? null, status ?? null];
+	/** One page of a source record's recipients (optionally one device's, one status). */
+	async recipients({ source, sourceId, deviceId, status, limit, offset }: RecipientsParams): Promise<{ items: RecipientDto[]; total: number }> {
+		const where = `source = ? and source_id = ? and (?::uuid is null or device_id = ?::uuid) and (?::text is null or status = ?::text)`;
+		const args = [source, sourceId, deviceId ?? null, deviceId ?? null, status ?? null, status ?? null];
 		const [rows, total] = await Promise.all([
 			this.db.execute<Record<string, unknown>[]>(
-				`select id, device_id, recipient, vars->>'name' as name, status, error, sent_at, delivered_at, read_at, updated_at
+				`select id, device_id, lead_id, recipient, status, error, sent_at, delivered_at, read_at, updated_at
 				 from messages where ${where} order by recipient limit ? offset ?`,
 				[...args, limit, offset],
 			),
@@ -269,8 +278,8 @@ export class Outbox {
 			items: rows.map(r => ({
 				id: r.id as string,
 				deviceId: r.device_id as string,
+				leadId: (r.lead_id as string | null) ?? null,
 				phone: r.recipient as string,
-				name: (r.name as string | null) ?? null,
 				status: r.status as MessageStatus,
 				error: (r.error as string | null) ?? null,
 				sentAt: iso(r.sent_at),
@@ -279,15 +288,6 @@ export class Outbox {
 				updatedAt: iso(r.updated_at)!,
 			})),
 		};
-	}
-
-	/** Runs an `update … returning campaign_id` and answers the campaigns it touched, each once. */
-	private async campaignsOf(update: string, params: unknown[] = []): Promise<string[]> {
-		const rows = await this.db.execute<{ campaign_id: string }[]>(
-			`with changed as (${update}) select distinct campaign_id from changed where campaign_id is not null`,
-			params,
-		);
-		return rows.map(r => r.campaign_id);
 	}
 
 	/** Sends of each device in the last day, newest last, to rebuild its pacing after a move. */
@@ -306,5 +306,10 @@ export class Outbox {
 			out.set(row.device_id, list);
 		}
 		return out;
+	}
+
+	/** Runs an `update … returning *` and answers the rows it changed as settled messages (those `filter` keeps). */
+	private settled(update: string, params: unknown[] = [], filter = ''): Promise<SettledMessage[]> {
+		return this.db.execute<SettledMessage[]>(`with changed as (${update}) select ${SETTLED} from changed ${filter}`, params);
 	}
 }

@@ -1,5 +1,4 @@
 import { composeMessage, tenantGreeting, WHATSAPP_TEXT_LIMIT, type ComposeLead, type TenantGreetings } from './compose.ts';
-import type { ClaimedMessage } from './outbox.ts';
 
 /** What rendering needs to know about the message's tenant. */
 export interface RenderTenant {
@@ -9,21 +8,34 @@ export interface RenderTenant {
 	greetings?: TenantGreetings | null;
 }
 
+/** A template for one recipient: the source's text and greeting, the lead's fields now, and the seed. */
+export interface RenderInput {
+	template: string;
+	greeting: string;
+	/** Picks the spintax options: the message id, so a re-render is identical. */
+	seed: string;
+	/** E.164. */
+	recipient: string;
+	lead: Omit<ComposeLead, 'phone'>;
+}
+
 /**
- * The text a recipient gets: the template rendered with the recipient's lead fields, spintax
- * seeded by the message id (a re-render is identical), the greeting by the recipient's local hour
- * from the tenant's set as it is now (an edit reaches messages queued before it).
+ * The text a recipient gets: the template rendered with the lead's fields, spintax seeded by the
+ * message id, the greeting by the recipient's local hour from the tenant's set as it is now (an
+ * edit reaches messages queued before it).
  */
-export function renderMessage(message: Pick<ClaimedMessage, 'body' | 'vars' | 'greeting' | 'waMessageId' | 'recipient'>, tenant: RenderTenant, now = new Date()): string {
-	const lead = { phone: message.recipient, ...message.vars } as ComposeLead;
-	const greeting = tenantGreeting(message.greeting, tenant.greetings);
-	const text = composeMessage(message.body, lead, { seed: message.waMessageId, greeting, timeZone: tenant.timeZone, now });
+export function renderMessage(input: RenderInput, tenant: RenderTenant, now = new Date()): string {
+	const greeting = tenantGreeting(input.greeting, tenant.greetings);
+	const text = composeMessage(input.template, { ...input.lead, phone: input.recipient }, { seed: input.seed, greeting, timeZone: tenant.timeZone, now });
 	// A lead's long name or notes can push a template that checked out past the limit: never send it cut short.
 	if (text.length > WHATSAPP_TEXT_LIMIT) throw new MessageTooLongError(text.length);
 	return text;
 }
 
-export class MessageTooLongError extends Error {
+/** A message that can never be sent as it is: it fails at once, with this reason. */
+export class CannotBeSentError extends Error {}
+
+export class MessageTooLongError extends CannotBeSentError {
 	constructor(readonly length: number) {
 		super(`too long: the message for this lead has ${length} characters; WhatsApp takes at most ${WHATSAPP_TEXT_LIMIT}`);
 	}

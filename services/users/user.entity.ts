@@ -1,5 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import type { TenantGreetings } from '../messages/greetings.ts';
+import type { TenantGreetings } from '../shared/greetings.ts';
 
 /** A Fleetcast account. Every other record belongs to one user (the tenant). */
 export const User = defineEntity({

@@ -1,5 +1,5 @@
 /** Facts the users service broadcasts. Each carries `userId`: it is delivered to that user only. */
-import type { TenantGreetings } from '../messages/greetings.ts';
+import type { TenantGreetings } from '../shared/greetings.ts';
 
 export const USER_SETTINGS_CHANGED = 'user.settings-changed';
 export interface UserSettingsChanged {

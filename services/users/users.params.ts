@@ -1,5 +1,5 @@
 /** The users service's public contract: parameters of its actions and the shapes it returns. */
-import type { GreetingEntry, GreetingLanguage, TenantGreetings } from '../messages/greetings.ts';
+import type { GreetingEntry, GreetingLanguage, TenantGreetings } from '../shared/greetings.ts';
 
 export type { GreetingEntry, GreetingLanguage, TenantGreetings };
 

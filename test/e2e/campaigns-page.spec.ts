@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { zonedDateAndTime } from '../../services/campaigns/zoned-time.ts';
+import { zonedDateAndTime } from '../../services/shared/zoned-time.ts';
 import { browserTestbed, browserTestsEnabled, registerThroughForm } from '../helpers/browser.ts';
 import { CAMPAIGN_NODE_SERVICES, FAST_CAMPAIGN_SETTINGS, NO_PACING, testImage } from '../helpers/campaigns.ts';
 import { linkDevice, testDeviceSettings } from '../helpers/devices.ts';

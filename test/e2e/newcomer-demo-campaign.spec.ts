@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { zonedDateAndTime } from '../../services/campaigns/zoned-time.ts';
+import { zonedDateAndTime } from '../../services/shared/zoned-time.ts';
 import { readLeadCsv } from '../../services/leads/lead-csv.ts';
 import { browserTestsEnabled, registerThroughForm } from '../helpers/browser.ts';
 import { demoTestbed } from '../helpers/demo.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GREETING_SETS } from '../../services/messages/greetings.ts';
+import { GREETING_SETS } from '../../services/shared/greetings.ts';
 import { browserTestbed, browserTestsEnabled, openBrowser, registerThroughForm } from '../helpers/browser.ts';
 
 describe.runIf(browserTestsEnabled())('a user edits the greeting sets in Settings, live in a second tab, and the campaign editor greets with them', () => {

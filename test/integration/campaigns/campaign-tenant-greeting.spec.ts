@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { greetingAt, hourIn } from '../../../services/messages/greetings.ts';
+import { greetingAt, hourIn } from '../../../services/shared/greetings.ts';
 import { WhatsAppDouble, type Contact } from '../../whatsapp-double/index.ts';
 import { CAMPAIGN_NODE_SERVICES, FAST_CAMPAIGN_SETTINGS, NO_PACING, waitForReport } from '../../helpers/campaigns.ts';
 import { postgresDatabase, type TestDatabase } from '../../helpers/databases.ts';

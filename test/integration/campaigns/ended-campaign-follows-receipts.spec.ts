@@ -6,7 +6,7 @@ import CampaignsService from '../../../services/campaigns/campaigns.service.ts';
 import type { ReportDto } from '../../../services/campaigns/campaigns.params.ts';
 import type { EnqueueParams } from '../../../services/messages/messages.params.ts';
 import MessagesService from '../../../services/messages/messages.service.ts';
-import type { ClaimedMessage } from '../../../services/messages/outbox.ts';
+import { waMessageIdOf, type ClaimedMessage } from '../../../services/messages/outbox.ts';
 import { pgliteDatabase, type TestDatabase } from '../../helpers/databases.ts';
 import { startNode, type TestNode } from '../../helpers/node.ts';
 
@@ -66,14 +66,8 @@ describe('a campaign that ended with an interrupted send follows the receipt tha
 		const batch: EnqueueParams = {
 			userId,
 			source: 'campaign',
-			campaignId,
-			body: 'Hello',
-			greeting: 'none',
-			mediaId: null,
-			imageUrl: null,
-			minDelaySeconds: 0,
-			maxDelaySeconds: 0,
-			recipients: ['+60123470001', '+60123470002'].map(recipient => ({ deviceId, leadId: null, recipient, vars: {} })),
+			sourceId: campaignId,
+			messages: ['+60123470001', '+60123470002'].map(recipient => ({ key: recipient, deviceId, leadId: null, recipient })),
 		};
 		await node.broker.call('messages.enqueue', batch);
 		const claim = (nodeId: string, epoch: number) => node.broker.call<ClaimedMessage[], object>('messages.claim', { nodeId, devices: [{ deviceId, epoch }] });
@@ -87,7 +81,7 @@ describe('a campaign that ended with an interrupted send follows the receipt tha
 		const ended = await waitForCampaign(row => row.status !== 'running');
 		expect(ended).toMatchObject({ status: 'completed_with_failures', status_reason: '1 of 2 messages failed.' });
 
-		await node.broker.call('messages.receipts', { receipts: [{ waMessageId: inFlight.waMessageId, status: 'delivered' }] });
+		await node.broker.call('messages.receipts', { receipts: [{ waMessageId: waMessageIdOf(inFlight.id), status: 'delivered' }] });
 		const settled = await waitForCampaign(row => row.status !== 'completed_with_failures');
 		expect(settled).toMatchObject({ status: 'completed', status_reason: null });
 		// It ended when its last message did; the late receipt does not move that.

@@ -27,6 +27,6 @@ describe('the dispatcher applies a pacing edit that arrives while it loads the n
 
 		await expect.poll(() => sent.length, { timeout: 5_000 }).toBe(3);
 		await dispatcher.stop();
-		expect(sent).toEqual(['W1', 'W2', 'W3']);
+		expect(sent).toEqual(['m1', 'm2', 'm3']);
 	});
 });

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { WHATSAPP_TEXT_LIMIT } from '../../../services/messages/compose.ts';
 import { MessageTooLongError, renderMessage } from '../../../services/messages/render.ts';
 
-const message = (body: string, vars: Record<string, unknown>, greeting = 'none') => ({ body, vars, greeting, waMessageId: '3EB0TEST', recipient: '+60123456789' });
+const message = (template: string, lead: Record<string, unknown>, greeting = 'none') => ({ template, lead, greeting, seed: '3EB0TEST', recipient: '+60123456789' });
 
 describe('rendering a queued message for its recipient', () => {
-	it('fills the template from the lead fields stored with the message', () => {
+	it('fills the template from the lead’s fields', () => {
 		expect(renderMessage(message('Hi {name}, about {niche}', { name: 'Aisha', niches: ['shoes'] }), { timeZone: 'UTC' })).toBe('Hi Aisha, about shoes');
 	});
 

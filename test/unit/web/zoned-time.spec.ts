@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cloneScheduledAt } from '../../../services/campaigns/campaign-dto.ts';
-import { parseWallTime, zonedDateAndTime, zonedIso } from '../../../services/campaigns/zoned-time.ts';
+import { parseWallTime, zonedDateAndTime, zonedIso } from '../../../services/shared/zoned-time.ts';
 
 describe('the editor turns a date and time in the tenant’s zone into an instant with its offset', () => {
 	it('uses the zone’s own offset, whatever the browser’s zone', () => {
