@@ -25,7 +25,7 @@ import type { DeviceDto } from '../services/devices/devices.params.ts';
 import { createDatabase, tempDir } from '../test/helpers/databases.ts';
 import { Client, LiveSocket } from '../test/helpers/http.ts';
 import { freePort, type NodeProcess } from '../test/helpers/processes.ts';
-import type { LoggedEvent } from '../test/whatsapp-double/events.ts';
+import type { LoggedEvent } from '../services/whatsapp-double/events.ts';
 import { cleanUp, cleanUpOnInterrupt, cpuSince, formatCores, LINK_CONCURRENCY, linkDevices, log, logProblems, nodeEnv, startDouble, startFleetcast, type Fleet } from './fleet.ts';
 const { values: flags, positionals } = parseArgs({ allowPositionals: true, options: { concurrency: { type: 'string' }, jitter: { type: 'string' } } });
 const N = Number(positionals[0] ?? 1000);

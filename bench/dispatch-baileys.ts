@@ -23,7 +23,7 @@ import { postgresDatabase, tempDir } from '../test/helpers/databases.ts';
 import { Client, LiveSocket } from '../test/helpers/http.ts';
 import { importCsv } from '../test/helpers/leads.ts';
 import { freePort } from '../test/helpers/processes.ts';
-import type { RemoteContact } from '../test/whatsapp-double/control-client.ts';
+import type { RemoteContact } from '../services/whatsapp-double/control-client.ts';
 import { assertRunning, cleanUp, cleanUpOnInterrupt, cpuSince, formatCores, inPool, linkDevices, log, logProblems, nodeEnv, startDouble, startFleetcast, type Fleet, type FleetCores } from './fleet.ts';
 
 const numbers = process.argv.slice(2).filter(a => /^\d+$/.test(a)).map(Number);

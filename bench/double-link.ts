@@ -12,7 +12,7 @@
  * each promise then costs time in proportion to all the sockets the process ever opened.
  */
 import { performance } from 'node:perf_hooks';
-import { DoubleClient, WhatsAppDouble, type DoubleEndpoint, type Phone } from '../test/whatsapp-double/index.ts';
+import { DoubleClient, WhatsAppDouble, type DoubleEndpoint, type Phone } from '../services/whatsapp-double/index.ts';
 
 const N = Number(process.argv[2] ?? 100);
 /** Links run this many at a time: each one generates and uploads 812 pre-keys. */

@@ -11,7 +11,7 @@ import type { DeviceDto } from '../services/devices/devices.params.ts';
 import type { TestDatabase } from '../test/helpers/databases.ts';
 import type { Client, LiveSocket } from '../test/helpers/http.ts';
 import { freePort, waitForReady, type NodeProcess } from '../test/helpers/processes.ts';
-import { DoubleControl } from '../test/whatsapp-double/control-client.ts';
+import { DoubleControl } from '../services/whatsapp-double/control-client.ts';
 import { cpuMeter, cpuSecondsOf, processCpuSeconds } from './cpu.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -62,7 +62,7 @@ export interface DoubleProcess {
 /** The double in its own process, from its CLI; with a state file when `statePath` is given. */
 export async function startDouble(statePath?: string): Promise<DoubleProcess> {
 	const port = await freePort();
-	const args = ['--import', 'tsx', 'test/whatsapp-double/cli.ts', '--port', String(port), ...(statePath ? ['--state', statePath] : [])];
+	const args = ['--import', 'tsx', 'services/whatsapp-double/cli.ts', '--port', String(port), ...(statePath ? ['--state', statePath] : [])];
 	const double = spawnProcess(args);
 	const url = `http://127.0.0.1:${port}`;
 	await waitForReady(`${url}/control/info`, double);

@@ -5,7 +5,7 @@ import { NO_PACING, reached, waitForReport } from '../helpers/campaigns.ts';
 import { linkDevice } from '../helpers/devices.ts';
 import { Client } from '../helpers/http.ts';
 import { clusterServersReachable, startCluster, type TestCluster } from '../helpers/processes.ts';
-import { WhatsAppDouble, type Contact, type LoggedEvent } from '../whatsapp-double/index.ts';
+import { WhatsAppDouble, type Contact, type LoggedEvent } from '../../services/whatsapp-double/index.ts';
 
 const available = await clusterServersReachable();
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { linkDevice, waitForDevice } from '../helpers/devices.ts';
 import { Client } from '../helpers/http.ts';
 import { clusterServersReachable, startCluster, type TestCluster } from '../helpers/processes.ts';
-import { WhatsAppDouble } from '../whatsapp-double/index.ts';
+import { WhatsAppDouble } from '../../services/whatsapp-double/index.ts';
 
 const available = await clusterServersReachable();
 

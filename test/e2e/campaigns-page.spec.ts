@@ -5,7 +5,7 @@ import { CAMPAIGN_NODE_SERVICES, FAST_CAMPAIGN_SETTINGS, NO_PACING, testImage } 
 import { linkDevice, testDeviceSettings } from '../helpers/devices.ts';
 import { Client } from '../helpers/http.ts';
 import { importCsv } from '../helpers/leads.ts';
-import { WhatsAppDouble, type Contact } from '../whatsapp-double/index.ts';
+import { WhatsAppDouble, type Contact } from '../../services/whatsapp-double/index.ts';
 
 const ZONE = 'Asia/Kuala_Lumpur';
 const LEADS = ['Aisha Tan', 'Ben Lim', 'Chen Wei'];

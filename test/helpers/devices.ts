@@ -5,7 +5,7 @@ import type { DeviceDto, DeviceStatus } from '../../services/devices/devices.par
 import GatewayService from '../../services/gateway/gateway.service.ts';
 import UsersService from '../../services/users/users.service.ts';
 import { afterAll, beforeAll } from 'vitest';
-import { WhatsAppDouble, type DoubleEndpoint, type Phone } from '../whatsapp-double/index.ts';
+import { WhatsAppDouble, type DoubleEndpoint, type Phone } from '../../services/whatsapp-double/index.ts';
 import { pgliteDatabase, postgresDatabase, type TestDatabase } from './databases.ts';
 import type { Client } from './http.ts';
 import { startNode, type TestNode } from './node.ts';

@@ -1,6 +1,6 @@
 import { proto } from '@whiskeysockets/baileys';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { linkClient, WhatsAppDouble, type DoubleClient } from './index.ts';
+import { linkClient, WhatsAppDouble, type DoubleClient } from '../../services/whatsapp-double/index.ts';
 
 describe("one account's companion writes to another account's companion", () => {
 	const double = new WhatsAppDouble();

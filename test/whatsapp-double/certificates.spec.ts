@@ -1,9 +1,9 @@
 import { X509Certificate } from 'node:crypto';
 import { proto } from '@whiskeysockets/baileys';
 import { describe, expect, it } from 'vitest';
-import { createNoisePki, encodeCertChain, verifyCertChain } from './certificates.ts';
-import { generateKeyPair } from './keys.ts';
-import { createTlsAuthority } from './tls-authority.ts';
+import { createNoisePki, encodeCertChain, verifyCertChain } from '../../services/whatsapp-double/certificates.ts';
+import { generateKeyPair } from '../../services/whatsapp-double/keys.ts';
+import { createTlsAuthority } from '../../services/whatsapp-double/tls-authority.ts';
 
 /** Flip one bit of the intermediate's or the leaf's signature. */
 function tamper(chain: Uint8Array, which: 'intermediate' | 'leaf'): Uint8Array {

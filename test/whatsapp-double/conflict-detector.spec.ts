@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { startedDouble } from './fixture.ts';
-import { ConflictError, DoubleClient, linkClient } from './index.ts';
+import { ConflictError, DoubleClient, linkClient } from '../../services/whatsapp-double/index.ts';
 
 describe('two sockets logged in as the same companion at once', () => {
 	const bed = startedDouble();

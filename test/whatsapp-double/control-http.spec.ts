@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DoubleControl, type RemoteContact, type RemotePhone } from './control-client.ts';
-import { DoubleClient, type DoubleEndpoint } from './index.ts';
+import { DoubleControl, type RemoteContact, type RemotePhone } from '../../services/whatsapp-double/control-client.ts';
+import { DoubleClient, type DoubleEndpoint } from '../../services/whatsapp-double/index.ts';
 
 const cli = path.join(import.meta.dirname, 'cli.ts');
 

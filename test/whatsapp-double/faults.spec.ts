@@ -1,7 +1,7 @@
 import { DisconnectReason, proto } from '@whiskeysockets/baileys';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startedDouble } from './fixture.ts';
-import { linkClient, type Phone } from './index.ts';
+import { linkClient, type Phone } from '../../services/whatsapp-double/index.ts';
 
 describe('faults on demand, and what Baileys reports', () => {
 	const bed = startedDouble();

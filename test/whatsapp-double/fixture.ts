@@ -1,8 +1,8 @@
 import { afterAll, beforeAll } from 'vitest';
-import { linkClient, type DoubleClient } from './client.ts';
-import type { NewAccount } from './people.ts';
-import type { Phone } from './phone.ts';
-import { WhatsAppDouble, type DoubleEndpoint, type WhatsAppDoubleOptions } from './server.ts';
+import { linkClient, type DoubleClient } from '../../services/whatsapp-double/client.ts';
+import type { NewAccount } from '../../services/whatsapp-double/people.ts';
+import type { Phone } from '../../services/whatsapp-double/phone.ts';
+import { WhatsAppDouble, type DoubleEndpoint, type WhatsAppDoubleOptions } from '../../services/whatsapp-double/server.ts';
 
 export interface LinkedCompanion {
 	double: WhatsAppDouble;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { startedDouble } from './fixture.ts';
-import { DoubleClient, WrongPairingCodeError } from './index.ts';
+import { DoubleClient, WrongPairingCodeError } from '../../services/whatsapp-double/index.ts';
 
 describe('linking a companion by pairing code', () => {
 	const bed = startedDouble();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { startedDouble } from './fixture.ts';
-import { DoubleClient, PairingError, WhatsAppDouble } from './index.ts';
+import { DoubleClient, PairingError, WhatsAppDouble } from '../../services/whatsapp-double/index.ts';
 
 describe('linking a companion by scanning its QR code', () => {
 	const bed = startedDouble({ settings: { qrRefs: 3, qrFirstRefMs: 60_000, qrNextRefMs: 20_000 } });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DoubleClient, linkClient, WhatsAppDouble, type DoubleEndpoint } from './index.ts';
+import { DoubleClient, linkClient, WhatsAppDouble, type DoubleEndpoint } from '../../services/whatsapp-double/index.ts';
 
 describe('a linked companion reconnects from stored creds, and logs out', () => {
 	const double = new WhatsAppDouble();

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { linkClient, WhatsAppDouble, type DoubleClient } from './index.ts';
+import { linkClient, WhatsAppDouble, type DoubleClient } from '../../services/whatsapp-double/index.ts';
 
 describe('a double restarted from its state file', () => {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wa-double-'));

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { greetingAt, hourIn } from '../../../services/shared/greetings.ts';
-import { WhatsAppDouble, type Contact } from '../../whatsapp-double/index.ts';
+import { WhatsAppDouble, type Contact } from '../../../services/whatsapp-double/index.ts';
 import { CAMPAIGN_NODE_SERVICES, FAST_CAMPAIGN_SETTINGS, NO_PACING, waitForReport } from '../../helpers/campaigns.ts';
 import { postgresDatabase, type TestDatabase } from '../../helpers/databases.ts';
 import { linkDevice, testDeviceSettings } from '../../helpers/devices.ts';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WhatsAppDouble, type Contact, type Phone } from '../../whatsapp-double/index.ts';
+import { WhatsAppDouble, type Contact, type Phone } from '../../../services/whatsapp-double/index.ts';
 import { CAMPAIGN_NODE_SERVICES, FAST_CAMPAIGN_SETTINGS, NO_PACING, reached, waitForReport } from '../../helpers/campaigns.ts';
 import { pgliteDatabase, type TestDatabase } from '../../helpers/databases.ts';
 import { linkDevice, testDeviceSettings, waitForDevice } from '../../helpers/devices.ts';

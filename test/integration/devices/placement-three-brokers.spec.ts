@@ -5,7 +5,7 @@ import { postgresDatabase, type TestDatabase } from '../../helpers/databases.ts'
 import { linkDevice, startDeviceNode, waitForDevice, withStatus } from '../../helpers/devices.ts';
 import { Client } from '../../helpers/http.ts';
 import type { TestNode } from '../../helpers/node.ts';
-import { WhatsAppDouble } from '../../whatsapp-double/index.ts';
+import { WhatsAppDouble } from '../../../services/whatsapp-double/index.ts';
 
 const DEVICES = 12;
 const LEASE_TTL_MS = 3_000;

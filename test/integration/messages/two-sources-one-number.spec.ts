@@ -4,7 +4,7 @@ import { asSchema } from '../../../mixins/service-schema.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EnqueueParams, MessageContent } from '../../../services/messages/messages.params.ts';
 import type { MessagesSettled, SettledMessage } from '../../../services/messages/messages.events.ts';
-import { WhatsAppDouble, type Contact } from '../../whatsapp-double/index.ts';
+import { WhatsAppDouble, type Contact } from '../../../services/whatsapp-double/index.ts';
 import { CAMPAIGN_NODE_SERVICES, FAST_CAMPAIGN_SETTINGS, NO_PACING, waitForReport } from '../../helpers/campaigns.ts';
 import { pgliteDatabase, type TestDatabase } from '../../helpers/databases.ts';
 import { linkDevice, testDeviceSettings } from '../../helpers/devices.ts';

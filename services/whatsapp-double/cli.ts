@@ -3,7 +3,7 @@ import { WhatsAppDouble } from './server.ts';
 
 /**
  * Runs the double on its own:
- *   npx tsx test/whatsapp-double/cli.ts --port 7780 [--host 127.0.0.1] [--state double-state.json]
+ *   npx tsx services/whatsapp-double/cli.ts --port 7780 [--host 127.0.0.1] [--state double-state.json]
  * Prints one line with its URL once it listens, then serves until SIGINT/SIGTERM.
  */
 const { values } = parseArgs({

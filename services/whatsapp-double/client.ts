@@ -11,7 +11,7 @@ import {
 	type WAMessageUpdate,
 	type WASocket,
 } from '@whiskeysockets/baileys';
-import { quietLogger, trustServer, type WhatsAppServer } from '../../services/devices/baileys-driver.ts';
+import { quietLogger, trustServer, type WhatsAppServer } from '../devices/baileys-driver.ts';
 import { waitUntil } from './events.ts';
 
 /** What a Baileys client needs to know about a double (`double.endpoint`, or GET /control/info). */
