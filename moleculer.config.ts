@@ -1,9 +1,10 @@
 import type { BrokerOptions } from 'moleculer';
 import { AuthMiddleware } from './mixins/auth.middleware.ts';
-import { readEnv } from './mixins/env.ts';
-import { PrometheusText } from './mixins/metrics.ts';
+import { readEnv } from './mixins/env-settings.mixin.ts';
+import { PrometheusText } from './services/gateway/prometheus-text.ts';
 import { OrmMiddleware } from './mixins/orm.middleware.ts';
 import { RecordMiddleware } from './mixins/record.middleware.ts';
+import { FLEETCAST_SCHEMA } from './migrations/schema.ts';
 
 /**
  * One process by default (local broker, embedded PGlite, memory cacher). TRANSPORTER, DATABASE_URL
@@ -30,7 +31,7 @@ export function brokerConfig(env = readEnv()): BrokerOptions {
 		tracing: { enabled: env.tracing, exporter: 'Console' },
 		validator: true,
 		// The first wraps innermost: the user is checked, then the EntityManager forked, then the record loaded.
-		middlewares: [RecordMiddleware(), OrmMiddleware({ databaseUrl: env.databaseUrl, dataDir: env.dataDir, poolMax: env.databasePoolMax }), AuthMiddleware()],
+		middlewares: [RecordMiddleware(), OrmMiddleware({ schema: FLEETCAST_SCHEMA, databaseUrl: env.databaseUrl, dataDir: env.dataDir, poolMax: env.databasePoolMax }), AuthMiddleware()],
 	};
 }
 

@@ -20,7 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
-import { readEnv } from '../mixins/env.ts';
+import { readEnv } from '../mixins/env-settings.mixin.ts';
 import type { DeviceDto } from '../services/devices/devices.params.ts';
 import { createDatabase, tempDir } from '../test/helpers/databases.ts';
 import { Client, LiveSocket } from '../test/helpers/http.ts';

@@ -16,7 +16,8 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { defineEntity, p } from '@mikro-orm/core';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { PostgresDialect, type PostgresPool, type PostgresPoolClient, type PostgresQueryResult } from 'kysely';
-import { ormConfig } from '../mixins/database.ts';
+import { ormConfig } from '../mixins/orm/database.ts';
+import { FLEETCAST_SCHEMA } from '../migrations/schema.ts';
 import { cpuMeter, formatCpu } from './cpu.ts';
 
 const INSERTS = 2_000;
@@ -49,7 +50,7 @@ async function openSocket(dir: string): Promise<Opened> {
 	const server = new PGLiteSocketServer({ db, path: path.join(socketDir, '.s.PGSQL.5432'), maxConnections: 64 });
 	await server.start();
 	const orm = await MikroORM.init({
-		...ormConfig({ host: socketDir, port: 5432, user: 'postgres', database: 'postgres' }),
+		...ormConfig(FLEETCAST_SCHEMA, { host: socketDir, port: 5432, user: 'postgres', database: 'postgres' }),
 		entities: [Reading],
 		extensions: [],
 	});
@@ -96,7 +97,7 @@ class PGlitePool implements PostgresPool {
 async function openInProcess(dir: string): Promise<Opened> {
 	const db = await PGlite.create(path.join(dir, 'pg'));
 	const orm = await MikroORM.init({
-		...ormConfig({ database: 'postgres' }),
+		...ormConfig(FLEETCAST_SCHEMA, { database: 'postgres' }),
 		entities: [Reading],
 		extensions: [],
 		driverOptions: new PostgresDialect({ pool: new PGlitePool(db) }),

@@ -3,12 +3,13 @@
  * `npm run migration:create -- <name>` writes a migration for the entity changes since the snapshot;
  * `npm run migrate -- down` reverts the last one.
  */
-import { readEnv } from '../mixins/env.ts';
-import { migrateUnderLock, openDatabase } from '../mixins/database.ts';
+import { readEnv } from '../mixins/env-settings.mixin.ts';
+import { migrateUnderLock, openDatabase } from '../mixins/orm/database.ts';
+import { FLEETCAST_SCHEMA } from './schema.ts';
 
 const [command = 'up', name] = process.argv.slice(2);
 const env = readEnv();
-const db = await openDatabase({ databaseUrl: env.databaseUrl, dataDir: env.dataDir, migrate: false });
+const db = await openDatabase({ schema: FLEETCAST_SCHEMA, databaseUrl: env.databaseUrl, dataDir: env.dataDir, migrate: false });
 try {
 	if (command === 'up') {
 		const applied = await migrateUnderLock(db.orm, db.connection);

@@ -1,7 +1,7 @@
 import { RequestContext } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Context, Middleware, ServiceBroker } from 'moleculer';
-import { openDatabase, type Database, type DatabaseOptions, type SqlConnection } from './database.ts';
+import { openDatabase, type Database, type DatabaseOptions, type SqlConnection } from './orm/database.ts';
 
 const databases = new WeakMap<ServiceBroker, Database>();
 

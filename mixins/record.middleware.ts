@@ -13,6 +13,10 @@ export interface RecordKey {
 	notFound: string;
 	/** The parameter holding the id; `id` by default. */
 	param?: string;
+	/** For an internal call made on a user's behalf: the parameter naming that user. By default, the caller. */
+	ownerParam?: string;
+	/** Relations or lazy properties to load with it. */
+	populate?: string[];
 }
 
 /** The row the `record` key loaded for this call. */
@@ -30,8 +34,9 @@ export function RecordMiddleware(): Middleware {
 			const key = (action as { record?: RecordKey }).record;
 			if (!key) return next;
 			return async function loadRecord(this: unknown, ctx: Context) {
-				const id = (ctx.params as Record<string, unknown>)[key.param ?? 'id'];
-				const record = await emOf(ctx).findOne(key.entity, { id, user: userOf(ctx).id } as never);
+				const params = ctx.params as Record<string, unknown>;
+				const owner = key.ownerParam ? params[key.ownerParam] : userOf(ctx).id;
+				const record = await emOf(ctx).findOne(key.entity, { id: params[key.param ?? 'id'], user: owner } as never, { populate: (key.populate ?? []) as never });
 				if (!record) throw new Errors.MoleculerClientError(key.notFound, 404, 'NOT_FOUND');
 				(ctx.locals as { record?: unknown }).record = record;
 				return next.call(this as never, ctx);

@@ -1,7 +1,7 @@
 import { Errors, type Context, type Service } from 'moleculer';
 import type { FleetServiceSchema } from '../../mixins/service-schema.ts';
 import { userOf } from '../../mixins/auth.middleware.ts';
-import { readEnv } from '../../mixins/env.ts';
+import { EnvSettingsMixin } from '../../mixins/env-settings.mixin.ts';
 import { emOf, sqlOf } from '../../mixins/orm.middleware.ts';
 import { recordOf } from '../../mixins/record.middleware.ts';
 import { TickerMixin, type TickerMethods } from '../../mixins/ticker.mixin.ts';
@@ -31,6 +31,7 @@ const CampaignsService: FleetServiceSchema<CampaignsSettings, Methods, Campaigns
 	name: 'campaigns',
 
 	mixins: [
+		EnvSettingsMixin<CampaignsSettings>(env => ({ tickMs: env.campaignTickMs, firingStaleMs: 30_000, firingPage: 20_000, firingParallelism: 2 })),
 		TickerMixin<This>({
 			fire: { everyMs: settings => settings.tickMs, run: fireDueRun },
 			// Counters are pushed on change; this catches a campaign whose last change was announced by a node that died.
@@ -256,11 +257,6 @@ const CampaignsService: FleetServiceSchema<CampaignsSettings, Methods, Campaigns
 			return dto;
 		},
 
-	},
-
-	created() {
-		const env = readEnv();
-		this.settings = { ...{ tickMs: env.campaignTickMs, firingStaleMs: 30_000, firingPage: 20_000, firingParallelism: 2 }, ...this.settings };
 	},
 
 	started() {

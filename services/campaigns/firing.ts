@@ -1,4 +1,4 @@
-import type { SqlConnection } from '../../mixins/database.ts';
+import type { SqlConnection } from '../../mixins/orm/database.ts';
 import type { CampaignStatus } from './campaign.entity.ts';
 
 /** What firing needs of a claimed campaign: whose it is and whom it reaches. */

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Errors, type Context } from 'moleculer';
 import type { FleetServiceSchema } from '../../mixins/service-schema.ts';
-import { readEnv } from '../../mixins/env.ts';
+import { readEnv } from '../../mixins/env-settings.mixin.ts';
 import { WhatsAppDouble } from '../whatsapp-double/index.ts';
 import type { PairingDto } from '../devices/devices.params.ts';
 import type { DemoContactDto, DemoContactMessageDto } from './demo.params.ts';

@@ -7,7 +7,7 @@ import {
 	type SignalDataSet,
 	type SignalDataTypeMap,
 } from '@whiskeysockets/baileys';
-import type { SqlConnection } from '../../mixins/database.ts';
+import type { SqlConnection } from '../../mixins/orm/database.ts';
 
 /** Thrown when this node no longer holds the device's lease at the epoch it was granted. */
 export class LeaseLostError extends Error {

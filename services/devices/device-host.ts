@@ -2,7 +2,7 @@ import { AuthStateStore, clearAuthState, type Fence } from './auth-state.ts';
 import { LocalConnectLimiter, type ConnectLimiter } from './connect-limiter.ts';
 import { DeviceActor, type ActorOptions, type StartMode } from './device.actor.ts';
 import type { DeviceStatus } from './device.entity.ts';
-import type { SqlConnection } from '../../mixins/database.ts';
+import type { SqlConnection } from '../../mixins/orm/database.ts';
 import { Leases, preferredNode } from './leases.ts';
 import type { InboundMessage, LinkedAccount, Receipt, WhatsAppDriver } from './whatsapp-driver.ts';
 

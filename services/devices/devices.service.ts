@@ -1,7 +1,7 @@
 import type { Context } from 'moleculer';
-import { readEnv } from '../../mixins/env.ts';
+import { EnvSettingsMixin, readEnv } from '../../mixins/env-settings.mixin.ts';
 import { databaseOf, sqlOf } from '../../mixins/orm.middleware.ts';
-import { acquireRedis, releaseRedis } from '../../mixins/redis.ts';
+import { RedisMixin } from '../../mixins/redis.mixin.ts';
 import * as ME from '../messages/messages.events.ts';
 import type { ClaimedMessage, Receipt as OutboxReceipt, SendResult } from '../messages/outbox.ts';
 import { MessagePreparation } from '../messages/preparation.ts';
@@ -27,6 +27,21 @@ export type { DevicesSettings };
  */
 const DevicesService: DevicesSchema = {
 	name: 'devices',
+
+	mixins: [
+		RedisMixin(),
+		EnvSettingsMixin<DevicesSettings>(env => ({
+			leaseTtlMs: env.deviceLeaseTtlSeconds * 1000,
+			connectConcurrency: env.deviceConnectConcurrency,
+			maxRestarts: env.deviceMaxRestarts,
+			handoverWave: env.deviceHandoverWave,
+			startJitterMs: env.deviceStartJitterMs,
+			backoffBaseMs: DEFAULT_ACTOR_OPTIONS.backoffBaseMs,
+			backoffMaxMs: DEFAULT_ACTOR_OPTIONS.backoffMaxMs,
+			demo: env.demo,
+			dispatchPollMs: env.dispatchPollMs,
+		})),
+	],
 
 	settings: {} as DevicesSettings,
 
@@ -137,23 +152,9 @@ const DevicesService: DevicesSchema = {
 	},
 
 	created() {
-		const env = readEnv();
-		const defaults: DevicesSettings = {
-			leaseTtlMs: env.deviceLeaseTtlSeconds * 1000,
-			connectConcurrency: env.deviceConnectConcurrency,
-			maxRestarts: env.deviceMaxRestarts,
-			handoverWave: env.deviceHandoverWave,
-			startJitterMs: env.deviceStartJitterMs,
-			backoffBaseMs: DEFAULT_ACTOR_OPTIONS.backoffBaseMs,
-			backoffMaxMs: DEFAULT_ACTOR_OPTIONS.backoffMaxMs,
-			demo: env.demo,
-			dispatchPollMs: env.dispatchPollMs,
-		};
-		this.settings = { ...defaults, ...this.settings };
-		this.redisUrl = env.redisUrl;
 		this.owners = new Map();
-		this.limiter = env.redisUrl
-			? new RedisConnectLimiter(acquireRedis(env.redisUrl), `${env.namespace}:device-connects`, this.settings.connectConcurrency)
+		this.limiter = this.redis
+			? new RedisConnectLimiter(this.redis, `${readEnv().namespace}:device-connects`, this.settings.connectConcurrency)
 			: new LocalConnectLimiter(this.settings.connectConcurrency);
 	},
 
@@ -242,7 +243,6 @@ const DevicesService: DevicesSchema = {
 		await this.host?.stop();
 		await this.renewals?.close();
 		this.preparation?.clear();
-		if (this.redisUrl) await releaseRedis(this.redisUrl);
 	},
 };
 

@@ -1,6 +1,7 @@
 /** The devices service's own shape (settings, methods, what it holds), shared by the files it is split into. */
 import type { Context, Service } from 'moleculer';
-import type { SqlConnection } from '../../mixins/database.ts';
+import type { SqlConnection } from '../../mixins/orm/database.ts';
+import type { RedisLocals } from '../../mixins/redis.mixin.ts';
 import type { FleetServiceSchema } from '../../mixins/service-schema.ts';
 import type { MessagePreparation } from '../messages/preparation.ts';
 import type { AuthStateStore } from './auth-state.ts';
@@ -43,13 +44,12 @@ export interface DevicesMethods {
 	createDriver(store: AuthStateStore): WhatsAppDriver;
 }
 
-export interface DevicesLocals {
+export interface DevicesLocals extends RedisLocals {
 	host: DeviceHost;
 	dispatcher: Dispatcher;
 	preparation: MessagePreparation;
 	limiter: ConnectLimiter;
 	db: SqlConnection;
-	redisUrl?: string;
 	owners: Map<string, string>;
 	metricsTimer?: NodeJS.Timeout;
 	server?: WhatsAppServer;

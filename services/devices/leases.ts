@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { SqlConnection } from '../../mixins/database.ts';
+import type { SqlConnection } from '../../mixins/orm/database.ts';
 import { HELD_STATUSES, type DeviceStatus } from './device.entity.ts';
 
 const heldStatuses = HELD_STATUSES.map(s => `'${s}'`).join(', ');

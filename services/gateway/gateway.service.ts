@@ -2,8 +2,8 @@ import { App, us_listen_socket_close, us_socket_local_port, type HttpResponse, t
 import type { Context } from 'moleculer';
 import type { DownloadMeta, FleetServiceSchema } from '../../mixins/service-schema.ts';
 import type { CallerMeta } from '../../mixins/auth.middleware.ts';
-import { readEnv } from '../../mixins/env.ts';
-import { PrometheusText } from '../../mixins/metrics.ts';
+import { readEnv } from '../../mixins/env-settings.mixin.ts';
+import { PrometheusText } from './prometheus-text.ts';
 import { databaseOf } from '../../mixins/orm.middleware.ts';
 import type { Authentication } from '../users/users.params.ts';
 import * as UserEvents from '../users/users.events.ts';

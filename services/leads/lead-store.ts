@@ -1,4 +1,4 @@
-import type { SqlConnection } from '../../mixins/database.ts';
+import type { SqlConnection } from '../../mixins/orm/database.ts';
 import type { TargetStatus } from './lead.entity.ts';
 import { storedFields, type LeadValues } from './lead-input.ts';
 import { NICHE_MATCH } from './audience.ts';

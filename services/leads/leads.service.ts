@@ -3,10 +3,11 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { Errors, type Context } from 'moleculer';
 import type { DownloadMeta, FleetServiceSchema } from '../../mixins/service-schema.ts';
 import { userOf, type CallerMeta } from '../../mixins/auth.middleware.ts';
-import { readEnv } from '../../mixins/env.ts';
+import { EnvSettingsMixin } from '../../mixins/env-settings.mixin.ts';
 import { emOf, sqlOf } from '../../mixins/orm.middleware.ts';
-import { createRateLimiter, type RateLimiter } from '../../mixins/rate-limit.ts';
-import { acquireRedis, releaseRedis } from '../../mixins/redis.ts';
+import { recordOf } from '../../mixins/record.middleware.ts';
+import { createRateLimiter, type RateLimiter } from '../shared/rate-limit.ts';
+import { RedisMixin, type RedisLocals } from '../../mixins/redis.mixin.ts';
 import type { DeviceDto } from '../devices/devices.params.ts';
 import { sha256 } from '../users/secrets.ts';
 import type { UserDto } from '../users/users.params.ts';
@@ -31,7 +32,6 @@ interface Settings {
 }
 
 interface Methods {
-	ownLead(ctx: Context, id: string): Promise<Lead>;
 	tenantOf(ctx: Context, userId: string): Promise<{ devices: DeviceDirectory; country: string | null }>;
 	checkOrThrow(input: LeadInput, tenant: { devices: DeviceDirectory; country: string | null }, rename?: Record<string, string>): LeadValues;
 	saveLead(ctx: Context, lead: Lead, created: boolean): Promise<P.LeadDto>;
@@ -39,16 +39,16 @@ interface Methods {
 	isStopWord(text: string): boolean;
 }
 
-interface Locals {
+interface Locals extends RedisLocals {
 	store: LeadStore;
 	webhookPerKey: RateLimiter;
 	webhookPerAddress: RateLimiter;
-	redisUrl?: string;
 	stopWords: Set<string>;
 }
 
 const WEBHOOK_KEY_PREFIX = 'fcl_';
-const notFound = () => new MoleculerClientError('No such lead.', 404, 'NOT_FOUND');
+/** The caller's lead named by `:id`, loaded before the handler (404 otherwise). */
+const ownLead = { entity: Lead, notFound: 'No such lead.' };
 const duplicate = () => new MoleculerClientError('This device already has a lead with this phone number.', 409, 'LEAD_EXISTS');
 
 function fieldErrors(problems: FieldProblem[], rename: Record<string, string> = {}) {
@@ -62,6 +62,11 @@ function stopWordKey(text: string): string {
 
 const LeadsService: FleetServiceSchema<Settings, Methods, Locals> = {
 	name: 'leads',
+
+	mixins: [
+		RedisMixin(),
+		EnvSettingsMixin<Settings>(env => ({ stopWords: env.leadStopWords, webhookMaxPerMinute: env.leadWebhookMaxPerMinute, importBatchSize: 1_000 })),
+	],
 
 	settings: {} as Settings,
 
@@ -96,8 +101,9 @@ const LeadsService: FleetServiceSchema<Settings, Methods, Locals> = {
 		get: {
 			rest: 'GET /leads/:id',
 			params: P.idParams,
-			async handler(ctx: Context<P.IdParams>) {
-				return toLeadDto(await this.ownLead(ctx, ctx.params.id));
+			record: ownLead,
+			handler(ctx: Context<P.IdParams>) {
+				return toLeadDto(recordOf<Lead>(ctx));
 			},
 		},
 
@@ -105,8 +111,9 @@ const LeadsService: FleetServiceSchema<Settings, Methods, Locals> = {
 		update: {
 			rest: 'PATCH /leads/:id',
 			params: P.updateParams,
+			record: ownLead,
 			async handler(ctx: Context<P.UpdateParams>) {
-				const lead = await this.ownLead(ctx, ctx.params.id);
+				const lead = recordOf<Lead>(ctx);
 				const { id: _id, deviceId, optedOut, ...fields } = ctx.params;
 				const input: LeadInput = {
 					device: deviceId ?? lead.device.id,
@@ -133,7 +140,7 @@ const LeadsService: FleetServiceSchema<Settings, Methods, Locals> = {
 			async handler(ctx: Context<P.IdParams, { $statusCode?: number }>) {
 				const userId = userOf(ctx).id;
 				const removed = await emOf(ctx).nativeDelete(Lead, { id: ctx.params.id, user: userId });
-				if (!removed) throw notFound();
+				if (!removed) throw new MoleculerClientError(ownLead.notFound, 404, 'NOT_FOUND');
 				ctx.broadcast<E.LeadDeleted>(E.LEAD_DELETED, { userId, leadId: ctx.params.id });
 				ctx.meta.$statusCode = 204;
 				return null;
@@ -275,12 +282,6 @@ const LeadsService: FleetServiceSchema<Settings, Methods, Locals> = {
 	},
 
 	methods: {
-		async ownLead(ctx: Context, id: string) {
-			const lead = await emOf(ctx).findOne(Lead, { id, user: userOf(ctx).id });
-			if (!lead) throw notFound();
-			return lead;
-		},
-
 		/** The user's devices and default country, through the services that own them. */
 		async tenantOf(ctx: Context, userId: string) {
 			const meta = { user: { id: userId } };
@@ -323,24 +324,15 @@ const LeadsService: FleetServiceSchema<Settings, Methods, Locals> = {
 	},
 
 	created() {
-		const env = readEnv();
-		const defaults: Settings = { stopWords: env.leadStopWords, webhookMaxPerMinute: env.leadWebhookMaxPerMinute, importBatchSize: 1_000 };
-		this.settings = { ...defaults, ...this.settings };
 		this.stopWords = new Set(this.settings.stopWords.map(stopWordKey));
-		this.redisUrl = env.redisUrl;
-		const redis = env.redisUrl ? acquireRedis(env.redisUrl) : undefined;
 		const max = this.settings.webhookMaxPerMinute;
-		this.webhookPerKey = createRateLimiter({ name: 'lead-webhook-key', max, windowMs: 60_000, redis });
+		this.webhookPerKey = createRateLimiter({ name: 'lead-webhook-key', max, windowMs: 60_000, redis: this.redis });
 		// One address may serve several users' forms; it is limited too, so keys are not guessed from it.
-		this.webhookPerAddress = createRateLimiter({ name: 'lead-webhook-ip', max: max * 10, windowMs: 60_000, redis });
+		this.webhookPerAddress = createRateLimiter({ name: 'lead-webhook-ip', max: max * 10, windowMs: 60_000, redis: this.redis });
 	},
 
 	started() {
 		this.store = new LeadStore(sqlOf(this.broker));
-	},
-
-	async stopped() {
-		if (this.redisUrl) await releaseRedis(this.redisUrl);
 	},
 };
 

@@ -3,8 +3,9 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { Errors, type Context } from 'moleculer';
 import type { FleetServiceSchema } from '../../mixins/service-schema.ts';
 import { userOf } from '../../mixins/auth.middleware.ts';
-import { readEnv } from '../../mixins/env.ts';
+import { EnvSettingsMixin } from '../../mixins/env-settings.mixin.ts';
 import { emOf } from '../../mixins/orm.middleware.ts';
+import { recordOf } from '../../mixins/record.middleware.ts';
 import { DownloadFailed, downloadImage } from './download.ts';
 import { ImageRejected, normaliseImage } from './image.ts';
 import { Media } from './media.entity.ts';
@@ -29,10 +30,9 @@ interface ResponseMeta {
 
 interface Methods {
 	store(ctx: Context<unknown, ResponseMeta>, input: Buffer, originalName: string | null): Promise<P.MediaDto>;
-	ownMedia(ctx: Context, id: string, userId: string): Promise<Media>;
 }
 
-const notFound = () => new MoleculerClientError('No such image.', 404, 'NOT_FOUND');
+const NOT_FOUND = 'No such image.';
 
 function toMediaDto(media: Media): P.MediaDto {
 	return { id: media.id, contentType: media.contentType, size: media.size, width: media.width, height: media.height, url: `/api/media/${media.id}` };
@@ -60,6 +60,16 @@ function nameInUrl(url: URL): string | null {
 
 const MediaService: FleetServiceSchema<MediaSettings, Methods> = {
 	name: 'media',
+
+	mixins: [
+		EnvSettingsMixin<MediaSettings>(env => ({
+			uploadLimitBytes: env.mediaUploadLimitBytes,
+			urlLimitBytes: env.mediaUrlLimitBytes,
+			urlTimeoutMs: env.mediaUrlTimeoutMs,
+			allowPrivateUrls: env.mediaUrlAllowPrivate,
+			maxPixels: env.mediaMaxPixels,
+		})),
+	],
 
 	settings: {} as MediaSettings,
 
@@ -95,8 +105,9 @@ const MediaService: FleetServiceSchema<MediaSettings, Methods> = {
 		get: {
 			rest: 'GET /media/:id',
 			params: P.idParams,
-			async handler(ctx: Context<P.IdParams, ResponseMeta>): Promise<{ $binary: string }> {
-				const media = await this.ownMedia(ctx, ctx.params.id, userOf(ctx).id);
+			record: { entity: Media, notFound: NOT_FOUND, populate: ['bytes'] },
+			handler(ctx: Context<P.IdParams, ResponseMeta>): { $binary: string } {
+				const media = recordOf<Media>(ctx);
 				ctx.meta.$responseType = media.contentType;
 				return { $binary: media.bytes.toString('base64') };
 			},
@@ -107,7 +118,7 @@ const MediaService: FleetServiceSchema<MediaSettings, Methods> = {
 			params: P.idParams,
 			async handler(ctx: Context<P.IdParams, ResponseMeta>) {
 				const removed = await emOf(ctx).nativeDelete(Media, { id: ctx.params.id, user: userOf(ctx).id });
-				if (!removed) throw notFound();
+				if (!removed) throw new MoleculerClientError(NOT_FOUND, 404, 'NOT_FOUND');
 				ctx.meta.$statusCode = 204;
 				return null;
 			},
@@ -118,8 +129,9 @@ const MediaService: FleetServiceSchema<MediaSettings, Methods> = {
 			auth: 'public',
 			visibility: 'public',
 			params: P.contentParams,
-			async handler(ctx: Context<P.ContentParams>): Promise<P.MediaContent> {
-				const media = await this.ownMedia(ctx, ctx.params.id, ctx.params.userId);
+			record: { entity: Media, notFound: NOT_FOUND, ownerParam: 'userId', populate: ['bytes'] },
+			handler(ctx: Context<P.ContentParams>): P.MediaContent {
+				const media = recordOf<Media>(ctx);
 				return { contentType: media.contentType, data: media.bytes.toString('base64'), size: media.size };
 			},
 		},
@@ -156,24 +168,6 @@ const MediaService: FleetServiceSchema<MediaSettings, Methods> = {
 			ctx.meta.$statusCode = 201;
 			return toMediaDto(media);
 		},
-
-		async ownMedia(ctx, id, userId) {
-			const media = await emOf(ctx).findOne(Media, { id, user: userId }, { populate: ['bytes'] });
-			if (!media) throw notFound();
-			return media;
-		},
-	},
-
-	created() {
-		const env = readEnv();
-		const defaults: MediaSettings = {
-			uploadLimitBytes: env.mediaUploadLimitBytes,
-			urlLimitBytes: env.mediaUrlLimitBytes,
-			urlTimeoutMs: env.mediaUrlTimeoutMs,
-			allowPrivateUrls: env.mediaUrlAllowPrivate,
-			maxPixels: env.mediaMaxPixels,
-		};
-		this.settings = { ...defaults, ...this.settings };
 	},
 };
 

@@ -1,6 +1,6 @@
 import type { Context, Service } from 'moleculer';
 import type { FleetServiceSchema } from '../../mixins/service-schema.ts';
-import { readEnv } from '../../mixins/env.ts';
+import { EnvSettingsMixin } from '../../mixins/env-settings.mixin.ts';
 import { sqlOf } from '../../mixins/orm.middleware.ts';
 import { TickerMixin, type TickerMethods } from '../../mixins/ticker.mixin.ts';
 import { Outbox, type Batch, type Receipt, type SendResult, type SettledMessage } from './outbox.ts';
@@ -42,6 +42,7 @@ const MessagesService: FleetServiceSchema<Settings, Methods, Locals> = {
 	name: 'messages',
 
 	mixins: [
+		EnvSettingsMixin<Settings>(env => ({ expiryHours: env.messageExpiryHours, progressIntervalMs: env.progressIntervalMs })),
 		TickerMixin<This>({
 			announceSettled: {
 				everyMs: settings => settings.progressIntervalMs,
@@ -172,8 +173,6 @@ const MessagesService: FleetServiceSchema<Settings, Methods, Locals> = {
 	},
 
 	created() {
-		const env = readEnv();
-		this.settings = { ...{ expiryHours: env.messageExpiryHours, progressIntervalMs: env.progressIntervalMs }, ...this.settings };
 		this.settledBuffer = [];
 	},
 

@@ -1,4 +1,4 @@
-import type { SqlConnection } from '../../mixins/database.ts';
+import type { SqlConnection } from '../../mixins/orm/database.ts';
 import { leadAudienceSql, type LeadAudience, type LeadIdRange } from '../leads/audience.ts';
 import type { MessageSource, MessageStatus } from './message.entity.ts';
 import { EMPTY_COUNTERS, type CancelParams, type Counters, type NewMessage, type RecipientDto, type RecipientsParams, type RetryParams, type SourceRef } from './messages.params.ts';

@@ -3,10 +3,10 @@ import { isSupportedCountry } from 'libphonenumber-js';
 import { Errors, type Context } from 'moleculer';
 import type { FleetServiceSchema } from '../../mixins/service-schema.ts';
 import { userOf, type CallerMeta } from '../../mixins/auth.middleware.ts';
-import { readEnv } from '../../mixins/env.ts';
+import { readEnv } from '../../mixins/env-settings.mixin.ts';
 import { emOf } from '../../mixins/orm.middleware.ts';
-import { createRateLimiter, type RateLimiter } from '../../mixins/rate-limit.ts';
-import { acquireRedis, releaseRedis } from '../../mixins/redis.ts';
+import { createRateLimiter, type RateLimiter } from '../shared/rate-limit.ts';
+import { RedisMixin, type RedisLocals } from '../../mixins/redis.mixin.ts';
 import { ApiToken } from './api-token.entity.ts';
 import { changedGreetings } from './greeting-settings.ts';
 import { hashPassword, verifyNothing, verifyPassword } from './password.ts';
@@ -30,8 +30,7 @@ interface Methods {
 	forgetCachedUser(userId: string): Promise<void>;
 }
 
-interface Locals {
-	redisUrl?: string;
+interface Locals extends RedisLocals {
 	sessionTtlMs: number;
 	loginPerEmail: RateLimiter;
 	loginPerAddress: RateLimiter;
@@ -87,6 +86,8 @@ function countryOrError(code: string | null): string | null {
 
 const UsersService: FleetServiceSchema<Record<string, never>, Methods, Locals> = {
 	name: 'users',
+
+	mixins: [RedisMixin()],
 
 	actions: {
 		/** Creates an account and signs it in. 409 when the email is taken. */
@@ -316,11 +317,9 @@ const UsersService: FleetServiceSchema<Record<string, never>, Methods, Locals> =
 	created() {
 		const env = readEnv();
 		this.sessionTtlMs = env.sessionTtlDays * 86_400_000;
-		this.redisUrl = env.redisUrl;
-		const redis = env.redisUrl ? acquireRedis(env.redisUrl) : undefined;
 		const windowMs = 15 * 60_000;
-		this.loginPerEmail = createRateLimiter({ name: 'login-email', max: env.loginMaxPerEmail, windowMs, redis });
-		this.loginPerAddress = createRateLimiter({ name: 'login-ip', max: env.loginMaxPerAddress, windowMs, redis });
+		this.loginPerEmail = createRateLimiter({ name: 'login-email', max: env.loginMaxPerEmail, windowMs, redis: this.redis });
+		this.loginPerAddress = createRateLimiter({ name: 'login-ip', max: env.loginMaxPerAddress, windowMs, redis: this.redis });
 	},
 
 	started() {
@@ -333,7 +332,6 @@ const UsersService: FleetServiceSchema<Record<string, never>, Methods, Locals> =
 
 	async stopped() {
 		clearInterval(this.sweepTimer);
-		if (this.redisUrl) await releaseRedis(this.redisUrl);
 	},
 };
 

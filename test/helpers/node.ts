@@ -1,6 +1,6 @@
 import { ServiceBroker, type ServiceSchema } from 'moleculer';
 import { brokerConfig } from '../../moleculer.config.ts';
-import { readEnv, type Env } from '../../mixins/env.ts';
+import { readEnv, type Env } from '../../mixins/env-settings.mixin.ts';
 import { asSchema } from '../../mixins/service-schema.ts';
 import GatewayService from '../../services/gateway/gateway.service.ts';
 import UsersService from '../../services/users/users.service.ts';

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DoubleControl, type RemoteContact, type RemotePhone } from '../../services/whatsapp-double/control-client.ts';
 import { DoubleClient, type DoubleEndpoint } from '../../services/whatsapp-double/index.ts';
 
-const cli = path.join(import.meta.dirname, 'cli.ts');
+const cli = path.join(import.meta.dirname, '../../services/whatsapp-double/cli.ts');
 
 /** The double in its own process, as another Fleetcast node would reach it. */
 function startDoubleProcess() {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../../mixins/database.ts';
+import { openDatabase } from '../../../mixins/orm/database.ts';
 import { migrationsList } from '../../../migrations/index.ts';
 import { postgresDatabase, postgresReachable, type TestDatabase } from '../../helpers/databases.ts';
+import { FLEETCAST_SCHEMA } from '../../../migrations/schema.ts';
 
 describe.runIf((await postgresReachable()) || process.env.CI)('migrations when many nodes start at once', () => {
 	let db: TestDatabase;
@@ -13,7 +14,7 @@ describe.runIf((await postgresReachable()) || process.env.CI)('migrations when m
 	});
 
 	it('applies each migration exactly once while five nodes open the same empty database together', async () => {
-		const opened = await Promise.all(Array.from({ length: 5 }, () => openDatabase({ databaseUrl: db.databaseUrl, dataDir: db.dataDir })));
+		const opened = await Promise.all(Array.from({ length: 5 }, () => openDatabase({ schema: FLEETCAST_SCHEMA, databaseUrl: db.databaseUrl, dataDir: db.dataDir })));
 		try {
 			const appliedByAnyone = opened.flatMap(d => d.applied);
 			expect(appliedByAnyone.sort()).toEqual(migrationsList.map(m => m.name).sort());
@@ -26,7 +27,7 @@ describe.runIf((await postgresReachable()) || process.env.CI)('migrations when m
 	});
 
 	it('reverts with down and re-applies with up', async () => {
-		const opened = await openDatabase({ databaseUrl: db.databaseUrl, dataDir: db.dataDir, migrate: false });
+		const opened = await openDatabase({ schema: FLEETCAST_SCHEMA, databaseUrl: db.databaseUrl, dataDir: db.dataDir, migrate: false });
 		try {
 			const reverted = await opened.orm.migrator.down({ to: 0 });
 			expect(reverted.length).toBe(migrationsList.length);

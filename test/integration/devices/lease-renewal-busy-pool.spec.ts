@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../../../mixins/database.ts';
+import { openDatabase, type Database } from '../../../mixins/orm/database.ts';
 import { LocalConnectLimiter } from '../../../services/devices/connect-limiter.ts';
 import { DeviceHost } from '../../../services/devices/device-host.ts';
 import { postgresDatabase, postgresReachable, type TestDatabase } from '../../helpers/databases.ts';
 import { SocketCounter } from '../../helpers/socket-counter.ts';
+import { FLEETCAST_SCHEMA } from '../../../migrations/schema.ts';
 
 const TTL_MS = 1_500;
 const available = await postgresReachable();
@@ -19,7 +20,7 @@ describe.runIf(available)('device leases stay renewed while every pooled connect
 	beforeAll(async () => {
 		testDb = await postgresDatabase();
 		// One pooled connection, so a single slow statement holds up everything else that uses the pool.
-		database = await openDatabase({ databaseUrl: testDb.databaseUrl, dataDir: testDb.dataDir, poolMax: 1 });
+		database = await openDatabase({ schema: FLEETCAST_SCHEMA, databaseUrl: testDb.databaseUrl, dataDir: testDb.dataDir, poolMax: 1 });
 	});
 	afterAll(async () => {
 		await host?.stop();

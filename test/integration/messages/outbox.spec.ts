@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database, type SqlConnection } from '../../../mixins/database.ts';
+import { openDatabase, type Database, type SqlConnection } from '../../../mixins/orm/database.ts';
 import type { MessageSource, NewMessage } from '../../../services/messages/messages.params.ts';
 import { Outbox, waMessageIdOf, type Batch } from '../../../services/messages/outbox.ts';
 import { pgliteDatabase, postgresDatabase, postgresReachable, type TestDatabase } from '../../helpers/databases.ts';
+import { FLEETCAST_SCHEMA } from '../../../migrations/schema.ts';
 
 const kinds = [{ name: 'pglite', make: async () => pgliteDatabase() }, { name: 'postgres', make: postgresDatabase }];
 
@@ -18,7 +19,7 @@ describe.each(kinds)('the outbox on $name: claims fenced by the lease, outcomes 
 	beforeAll(async () => {
 		if (name === 'postgres' && !(await postgresReachable())) throw new Error('PostgreSQL is not reachable at 127.0.0.1:5432');
 		testDb = await make();
-		database = await openDatabase({ databaseUrl: testDb.databaseUrl, dataDir: testDb.dataDir });
+		database = await openDatabase({ schema: FLEETCAST_SCHEMA, databaseUrl: testDb.databaseUrl, dataDir: testDb.dataDir });
 		db = database.sql;
 		outbox = new Outbox(db);
 		userId = randomUUID();

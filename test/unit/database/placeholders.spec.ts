@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { numberPlaceholders } from '../../../mixins/database.ts';
+import { numberPlaceholders } from '../../../mixins/orm/database.ts';
 
 describe('raw SQL placeholders become numbered bind parameters', () => {
 	it('numbers each ? in order', () => {

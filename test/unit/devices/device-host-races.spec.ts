@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../../../mixins/database.ts';
+import { openDatabase, type Database } from '../../../mixins/orm/database.ts';
 import { LocalConnectLimiter } from '../../../services/devices/connect-limiter.ts';
 import { DeviceHost } from '../../../services/devices/device-host.ts';
-import type { SqlConnection } from '../../../mixins/database.ts';
+import type { SqlConnection } from '../../../mixins/orm/database.ts';
 import { pgliteDatabase, type TestDatabase } from '../../helpers/databases.ts';
 import { SocketCounter } from '../../helpers/socket-counter.ts';
+import { FLEETCAST_SCHEMA } from '../../../migrations/schema.ts';
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
@@ -18,7 +19,7 @@ describe('DeviceHost under races: one socket per device, no lease without an act
 
 	beforeAll(async () => {
 		testDb = pgliteDatabase();
-		database = await openDatabase({ dataDir: testDb.dataDir });
+		database = await openDatabase({ schema: FLEETCAST_SCHEMA, dataDir: testDb.dataDir });
 		db = database.sql;
 		userId = randomUUID();
 		await db.execute(`insert into users (id, email, name, password_hash, time_zone, created_at, updated_at) values (?, ?, 'Racer', 'x', 'UTC', now(), now())`, [userId, `${userId}@example.com`]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readLeadCsv, writeLeadCsv } from '../../../services/leads/lead-csv.ts';
-import { readEnv } from '../../../mixins/env.ts';
+import { readEnv } from '../../../mixins/env-settings.mixin.ts';
 
 describe('the lead CSV format', () => {
 	it('reads any header order and case, numbers rows by the line they start on, and rejects bad rows alone', () => {

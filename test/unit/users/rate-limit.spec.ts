@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createRateLimiter, type RateLimiter } from '../../../mixins/rate-limit.ts';
+import { createRateLimiter, type RateLimiter } from '../../../services/shared/rate-limit.ts';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const redisUp = await new Promise<boolean>(resolve => {

@@ -1,3 +1,5 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Campaign } from '../services/campaigns/campaign.entity.ts';
 import { DeviceAuthKey } from '../services/devices/device-auth-key.entity.ts';
 import { DeviceLease } from '../services/devices/device-lease.entity.ts';
@@ -11,5 +13,15 @@ import { ApiToken } from '../services/users/api-token.entity.ts';
 import { Session } from '../services/users/session.entity.ts';
 import { User } from '../services/users/user.entity.ts';
 
-/** Every entity, listed explicitly so discovery never depends on file globs. */
-export const entities = [User, Session, ApiToken, Device, DeviceLease, DeviceAuthKey, FleetNode, Campaign, Message, Media, Lead, LeadWebhookKey];
+import type { DatabaseSchema } from '../mixins/orm/database.ts';
+import { migrationsList } from './index.ts';
+
+/**
+ * Fleetcast's schema: every entity, listed explicitly so discovery never depends on file globs,
+ * and the migrations that build it. The ORM middleware opens the database with it.
+ */
+export const FLEETCAST_SCHEMA: DatabaseSchema = {
+	entities: [User, Session, ApiToken, Device, DeviceLease, DeviceAuthKey, FleetNode, Campaign, Message, Media, Lead, LeadWebhookKey],
+	migrations: migrationsList,
+	migrationsFolder: path.dirname(fileURLToPath(import.meta.url)),
+};

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { ServiceSchema } from 'moleculer';
 
 /**
  * Every setting Fleetcast reads from the environment, parsed once. The README's configuration
@@ -121,4 +122,16 @@ export function readEnv(): Env {
 		leadStopWords: (text('LEAD_STOP_WORDS') ?? DEFAULT_STOP_WORDS).split(',').map(w => w.trim()).filter(Boolean),
 		leadWebhookMaxPerMinute: int('LEAD_WEBHOOK_MAX_PER_MINUTE', 120),
 	};
+}
+
+/**
+ * A service's settings from the environment: `defaults` picks them from the environment when the
+ * service is created, and settings given to the service itself (a test's, a mixin's) win over them.
+ */
+export function EnvSettingsMixin<S extends object>(defaults: (env: Env) => S): Partial<ServiceSchema> {
+	return {
+		created(this: { settings: S }) {
+			this.settings = { ...defaults(readEnv()), ...this.settings };
+		},
+	} as unknown as Partial<ServiceSchema>;
 }

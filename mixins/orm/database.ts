@@ -1,17 +1,23 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { CompiledQuery } from 'kysely';
 import { Migrator } from '@mikro-orm/migrations';
 import pg from 'pg';
-import { entities } from './entities.ts';
-import { migrationsList } from '../migrations/index.ts';
 
 /** Arbitrary constant key for the advisory lock that serialises migrations across nodes. */
 const MIGRATION_LOCK_KEY = 7_284_301_912;
 
+/** What a database holds: the entities the ORM maps, and the migrations that build their tables, in order. */
+export interface DatabaseSchema {
+	entities: NonNullable<Options['entities']>;
+	migrations: NonNullable<NonNullable<Options['migrations']>['migrationsList']>;
+	/** The folder new migrations and the snapshot are written to (`npm run migration:create`). */
+	migrationsFolder: string;
+}
+
 export interface DatabaseOptions {
+	schema: DatabaseSchema;
 	/** postgres://… ; when absent an embedded PGlite database lives under `dataDir`. */
 	databaseUrl?: string;
 	dataDir: string;
@@ -47,9 +53,9 @@ export interface Database {
 	close(): Promise<void>;
 }
 
-export function ormConfig(connection: pg.ClientConfig, poolMax = 10, debug = false): Options {
+export function ormConfig(schema: DatabaseSchema, connection: pg.ClientConfig, poolMax = 10, debug = false): Options {
 	return {
-		entities,
+		entities: schema.entities,
 		extensions: [Migrator],
 		clientUrl: connection.connectionString,
 		host: connection.host,
@@ -61,8 +67,8 @@ export function ormConfig(connection: pg.ClientConfig, poolMax = 10, debug = fal
 		debug,
 		ensureDatabase: false,
 		migrations: {
-			migrationsList,
-			path: path.dirname(fileURLToPath(import.meta.resolve('../migrations/index.ts'))),
+			migrationsList: schema.migrations,
+			path: schema.migrationsFolder,
 			snapshotName: '.snapshot',
 			emit: 'ts',
 			snapshotOnMigrate: false,
@@ -78,7 +84,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 	let orm: MikroORM;
 	let applied: string[] = [];
 	try {
-		orm = await MikroORM.init(ormConfig(connection, options.poolMax, options.debug));
+		orm = await MikroORM.init(ormConfig(options.schema, connection, options.poolMax, options.debug));
 		if (options.migrate !== false) applied = await migrateUnderLock(orm, connection);
 	} catch (err) {
 		await embedded?.stop();
