@@ -1,6 +1,9 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+	// The dashboard's modules reach server code as `$server/…` (web/vite.config.ts).
+	resolve: { alias: { $server: fileURLToPath(new URL('./services', import.meta.url)) } },
 	test: {
 		include: ['test/**/*.spec.ts'],
 		exclude: ['test/whatsapp-double/fixtures/**', 'node_modules/**'],

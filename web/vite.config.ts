@@ -8,6 +8,8 @@ export default defineConfig({
 	// Resolved from this file so the config works whatever the working directory.
 	root: fileURLToPath(new URL('.', import.meta.url)),
 	plugins: [svelte()],
+	// The one way the dashboard reaches server code: contracts (params, events, DTOs) and pure modules.
+	resolve: { alias: { $server: fileURLToPath(new URL('../services', import.meta.url)) } },
 	build: {
 		outDir: 'dist',
 		emptyOutDir: true,

@@ -1,4 +1,5 @@
 /** Facts the campaigns service broadcasts. Each carries `userId`: it is delivered to that user only. */
+import { browserEventNames } from '../shared/browser-events.ts';
 import type { CampaignDto, ReportDto } from './campaigns.params.ts';
 
 /** Created, edited, fired, finished or cancelled: the whole new record. */
@@ -21,4 +22,10 @@ export interface CampaignProgress {
 	report: ReportDto;
 }
 
-export const CAMPAIGN_BROWSER_EVENTS = [CAMPAIGN_UPDATED, CAMPAIGN_DELETED, CAMPAIGN_PROGRESS];
+/** The campaigns events the owner's browser tabs receive, with their payloads. */
+export interface CampaignBrowserEvents {
+	[CAMPAIGN_UPDATED]: CampaignUpdated;
+	[CAMPAIGN_DELETED]: CampaignDeleted;
+	[CAMPAIGN_PROGRESS]: CampaignProgress;
+}
+export const CAMPAIGN_BROWSER_EVENTS = browserEventNames<CampaignBrowserEvents>({ [CAMPAIGN_UPDATED]: true, [CAMPAIGN_DELETED]: true, [CAMPAIGN_PROGRESS]: true });

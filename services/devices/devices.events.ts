@@ -1,4 +1,5 @@
 /** Facts the devices service broadcasts. Each carries `userId`: it is delivered to that user only. */
+import { browserEventNames } from '../shared/browser-events.ts';
 import type { DeviceDto, DeviceStatus } from './devices.params.ts';
 
 /** A device was created, renamed, re-paced, linked or changed status: the whole new record. */
@@ -60,5 +61,20 @@ export interface DeviceMessageReceived {
 	at: string;
 }
 
-/** Every devices event the gateway forwards to the owner's browser tabs. */
-export const DEVICE_BROWSER_EVENTS = [DEVICE_UPDATED, DEVICE_DELETED, DEVICE_STATUS_CHANGED, DEVICE_QR, DEVICE_PAIRING_CODE, DEVICE_LINKED];
+/** The devices events the owner's browser tabs receive, with their payloads. */
+export interface DeviceBrowserEvents {
+	[DEVICE_UPDATED]: DeviceUpdated;
+	[DEVICE_DELETED]: DeviceDeleted;
+	[DEVICE_STATUS_CHANGED]: DeviceStatusChanged;
+	[DEVICE_QR]: DeviceQr;
+	[DEVICE_PAIRING_CODE]: DevicePairingCode;
+	[DEVICE_LINKED]: DeviceLinked;
+}
+export const DEVICE_BROWSER_EVENTS = browserEventNames<DeviceBrowserEvents>({
+	[DEVICE_UPDATED]: true,
+	[DEVICE_DELETED]: true,
+	[DEVICE_STATUS_CHANGED]: true,
+	[DEVICE_QR]: true,
+	[DEVICE_PAIRING_CODE]: true,
+	[DEVICE_LINKED]: true,
+});

@@ -7,9 +7,7 @@ import { PrometheusText } from './prometheus-text.ts';
 import { databaseOf } from '../../mixins/orm.middleware.ts';
 import type { Authentication } from '../users/users.params.ts';
 import * as UserEvents from '../users/users.events.ts';
-import { DEVICE_BROWSER_EVENTS } from '../devices/devices.events.ts';
-import { CAMPAIGN_BROWSER_EVENTS } from '../campaigns/campaigns.events.ts';
-import { LEAD_BROWSER_EVENTS } from '../leads/leads.events.ts';
+import { BROWSER_EVENTS } from './browser-events.ts';
 import { CredentialCache, type CredentialKind } from './credentials.ts';
 import { HttpError, toHttpError } from './errors.ts';
 import { bodyParams, resultReply, type BodyLimits } from './bodies.ts';
@@ -19,9 +17,6 @@ import { Sockets, userTopic } from './sockets.ts';
 import { StaticFiles } from './static-files.ts';
 
 export const SESSION_COOKIE = 'fc_session';
-
-/** Domain events pushed to the browsers of the user named in the payload's `userId`. */
-export const BROWSER_EVENTS = [UserEvents.USER_SETTINGS_CHANGED, ...DEVICE_BROWSER_EVENTS, ...LEAD_BROWSER_EVENTS, ...CAMPAIGN_BROWSER_EVENTS];
 
 interface Settings {
 	port: number;

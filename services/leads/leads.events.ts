@@ -1,4 +1,5 @@
 /** Facts the leads service broadcasts. Each carries `userId`: it is delivered to that user only. */
+import { browserEventNames } from '../shared/browser-events.ts';
 import type { ImportCounts, LeadDto } from './leads.params.ts';
 
 /** Created by hand or by the webhook (an import announces itself with `lead.imported` instead). */
@@ -35,5 +36,18 @@ export interface LeadImported extends ImportCounts {
 	userId: string;
 }
 
-/** Every leads event the gateway forwards to the owner's browser tabs. */
-export const LEAD_BROWSER_EVENTS = [LEAD_CREATED, LEAD_UPDATED, LEAD_DELETED, LEAD_IMPORT_PROGRESS, LEAD_IMPORTED];
+/** The leads events the owner's browser tabs receive, with their payloads. */
+export interface LeadBrowserEvents {
+	[LEAD_CREATED]: LeadCreated;
+	[LEAD_UPDATED]: LeadUpdated;
+	[LEAD_DELETED]: LeadDeleted;
+	[LEAD_IMPORT_PROGRESS]: LeadImportProgress;
+	[LEAD_IMPORTED]: LeadImported;
+}
+export const LEAD_BROWSER_EVENTS = browserEventNames<LeadBrowserEvents>({
+	[LEAD_CREATED]: true,
+	[LEAD_UPDATED]: true,
+	[LEAD_DELETED]: true,
+	[LEAD_IMPORT_PROGRESS]: true,
+	[LEAD_IMPORTED]: true,
+});

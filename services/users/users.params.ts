@@ -143,6 +143,11 @@ export interface ApiTokenDto {
 	expiresAt: string | null;
 }
 
+/** Answered once, at creation: `token` is the only copy of the secret the user will ever see. */
+export interface CreatedApiTokenDto extends ApiTokenDto {
+	token: string;
+}
+
 /** Who a credential belongs to, for the gateway; `sessionHash` only for cookies. */
 export interface Authentication {
 	userId: string;

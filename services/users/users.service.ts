@@ -205,7 +205,7 @@ const UsersService: FleetServiceSchema<Record<string, never>, Methods, Locals> =
 		createToken: {
 			rest: 'POST /tokens',
 			params: P.createTokenParams,
-			async handler(ctx: Context<P.CreateTokenParams, SessionMeta>) {
+			async handler(ctx: Context<P.CreateTokenParams, SessionMeta>): Promise<P.CreatedApiTokenDto> {
 				const token = newApiToken();
 				const { expiresInDays } = ctx.params;
 				const em = emOf(ctx);

@@ -2,7 +2,7 @@
  * The month grid of the campaigns calendar: whole weeks from Monday, the days of the months
  * around it included, and the instants that bound it in the tenant's time zone. Pure.
  */
-import { dateText, instantOf, isoWithOffset, wallTimeAt } from '../../../services/shared/zoned-time.ts';
+import { dateText, instantOf, isoWithOffset, wallTimeAt } from '$server/shared/zoned-time.ts';
 
 export interface MonthRef {
 	year: number;

@@ -2,7 +2,7 @@
  * CSV files the dashboard writes for an import: the sample offered beside the file picker and the
  * demo contacts as leads, in the leads service's own format, formula guard included.
  */
-import { CSV_COLUMNS, csvFile, type CsvColumn } from '../../../services/leads/lead-csv-format.ts';
+import { CSV_COLUMNS, csvFile, type CsvColumn } from '$server/leads/lead-csv-format.ts';
 import type { DemoContactDto } from './api/demo.ts';
 
 /** The device a sample names while the user has none yet. */

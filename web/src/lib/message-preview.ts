@@ -2,8 +2,8 @@
  * What the editor's preview bubble shows: the server's own composer applied to a sample lead
  * (placeholders, one spintax pick per seed, greeting, line breaks), then WhatsApp's formatting.
  */
-import { composeMessage, PLACEHOLDERS, tenantGreeting, type ComposeLead, type TenantGreetings } from '../../../services/messages/compose.ts';
-import { parseTemplate } from '../../../services/messages/template.ts';
+import { composeMessage, PLACEHOLDERS, tenantGreeting, type ComposeLead, type TenantGreetings } from '$server/messages/compose.ts';
+import { parseTemplate } from '$server/messages/template.ts';
 import { formatSpans, type FormatSpan } from './whatsapp-format.ts';
 
 export const SAMPLE_LEAD: ComposeLead = { name: 'Aisha Rahman', phone: '+60123456789', niches: ['shoes'], targetStatus: 'prospect', notes: 'Met at the expo' };

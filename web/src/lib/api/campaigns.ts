@@ -7,20 +7,16 @@ import type {
 	ListDto,
 	RecipientDto,
 	RecipientsDto,
+	RecipientsParams,
 	ReportDto,
-} from '../../../../services/campaigns/campaigns.params.ts';
-import type { MessageStatus } from '../../../../services/messages/messages.params.ts';
+} from '$server/campaigns/campaigns.params.ts';
+import type { MessageStatus } from '$server/messages/messages.params.ts';
 import { ApiError, http, queryString } from './http.ts';
 
 // The campaigns service's own contract, so the pages and the server cannot drift apart.
 export type { CampaignDto, CampaignFields, CampaignStatus, CampaignTarget, Counters, ListDto, MessageStatus, RecipientDto, RecipientsDto, ReportDto };
 
-export interface RecipientsQuery {
-	device?: string;
-	status?: MessageStatus;
-	page?: number;
-	pageSize?: number;
-}
+export type RecipientsQuery = Omit<RecipientsParams, 'id'>;
 
 /** No such campaign of yours: unknown or another user's (404), or not a campaign id at all. */
 export const isNoSuchCampaign = (error: unknown) => error instanceof ApiError && (error.status === 404 || error.fieldMessage('id') !== undefined);

@@ -1,4 +1,4 @@
-import type { DemoContactDto, DemoContactMessageDto } from '../../../../services/demo/demo.params.ts';
+import type { DemoContactDto, DemoContactMessageDto } from '$server/demo/demo.params.ts';
 import { ApiError, http } from './http.ts';
 
 export type { DemoContactDto, DemoContactMessageDto };

@@ -1,4 +1,4 @@
-import type { DeviceDetailsDto, DeviceDto, DeviceStatus, Pacing, PairingDto } from '../../../../services/devices/devices.params.ts';
+import type { DeviceDetailsDto, DeviceDto, DeviceStatus, Pacing, PairingDto } from '$server/devices/devices.params.ts';
 import { http } from './http.ts';
 
 // The devices service's own contract, so the page and the server cannot drift apart.

@@ -1,7 +1,6 @@
-export interface FieldError {
-	field: string;
-	message: string;
-}
+import type { FieldError } from '$server/gateway/errors.ts';
+
+export type { FieldError };
 
 /** A failed request, carrying the server's `{ error: { code, message, fields? } }` body. */
 export class ApiError extends Error {

@@ -9,7 +9,7 @@ import type {
 	TargetStatus,
 	UpdateParams,
 	WebhookKeyStatus,
-} from '../../../../services/leads/leads.params.ts';
+} from '$server/leads/leads.params.ts';
 import { http, queryString } from './http.ts';
 
 // The leads service's own contract, so the page and the server cannot drift apart.

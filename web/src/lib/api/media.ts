@@ -1,4 +1,4 @@
-import type { MediaDto } from '../../../../services/media/media.params.ts';
+import type { MediaDto } from '$server/media/media.params.ts';
 import { http } from './http.ts';
 
 export type { MediaDto };

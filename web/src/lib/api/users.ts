@@ -1,35 +1,13 @@
-import type { GreetingEntry, GreetingLanguage, SettingsParams, TenantGreetings, UserDto } from '../../../../services/users/users.params.ts';
+import type { ApiTokenDto, CreatedApiTokenDto, GreetingEntry, GreetingLanguage, RegisterParams, SettingsParams, TenantGreetings, UserDto } from '$server/users/users.params.ts';
 import { http } from './http.ts';
 
 // The users service's own contract, so the page and the server cannot drift apart.
 export type { GreetingEntry, GreetingLanguage, SettingsParams, TenantGreetings };
 export type User = UserDto;
-
-export interface ApiToken {
-	id: string;
-	name: string;
-	prefix: string;
-	createdAt: string;
-	lastUsedAt: string | null;
-	expiresAt: string | null;
-}
-
-/** Returned once, at creation: `token` is the only copy of the secret the user will ever see. */
-export interface CreatedApiToken {
-	id: string;
-	token: string;
-	name: string;
-	prefix: string;
-	createdAt: string;
-	expiresAt: string | null;
-}
-
-export interface Registration {
-	email: string;
-	name: string;
-	password: string;
-	timeZone: string;
-}
+export type ApiToken = ApiTokenDto;
+export type CreatedApiToken = CreatedApiTokenDto;
+/** The dashboard always sends the browser's zone. */
+export type Registration = Required<RegisterParams>;
 
 export const register = (registration: Registration) => http.post<{ user: User }>('/api/auth/register', registration);
 

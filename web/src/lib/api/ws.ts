@@ -1,36 +1,9 @@
-import type { UserSettingsChanged } from '../../../../services/users/users.events.ts';
-import type { CampaignDeleted, CampaignProgress, CampaignUpdated } from '../../../../services/campaigns/campaigns.events.ts';
-import type {
-	DeviceDeleted,
-	DeviceLinked,
-	DevicePairingCode,
-	DeviceQr,
-	DeviceStatusChanged,
-	DeviceUpdated,
-} from '../../../../services/devices/devices.events.ts';
-import type { LeadCreated, LeadDeleted, LeadImported, LeadImportProgress, LeadUpdated } from '../../../../services/leads/leads.events.ts';
+import type { SocketFrames } from '$server/gateway/browser-events.ts';
 
 export type ConnectionState = 'connecting' | 'live' | 'offline';
 
-/** Server → client frames by type. Each domain adds its events here. */
-export interface ServerEvents {
-	hello: { userId: string };
-	'user.settings-changed': UserSettingsChanged;
-	'device.updated': DeviceUpdated;
-	'device.deleted': DeviceDeleted;
-	'device.status-changed': DeviceStatusChanged;
-	'device.qr': DeviceQr;
-	'device.pairing-code': DevicePairingCode;
-	'device.linked': DeviceLinked;
-	'lead.created': LeadCreated;
-	'lead.updated': LeadUpdated;
-	'lead.deleted': LeadDeleted;
-	'lead.import-progress': LeadImportProgress;
-	'lead.imported': LeadImported;
-	'campaign.updated': CampaignUpdated;
-	'campaign.deleted': CampaignDeleted;
-	'campaign.progress': CampaignProgress;
-}
+/** Server → client frames by type: each domain declares its own (see the gateway's browser-events.ts). */
+export type ServerEvents = SocketFrames;
 
 type EventType = keyof ServerEvents;
 type Listener<T> = (value: T) => void;

@@ -1,5 +1,5 @@
 import type { CampaignDto, CampaignFields, CampaignTarget } from '../../api/campaigns.ts';
-import { zonedDateAndTime } from '../../../../../services/shared/zoned-time.ts';
+import { zonedDateAndTime } from '$server/shared/zoned-time.ts';
 
 /** What the editor's inputs hold: the date and time as typed in the tenant's zone. */
 export interface CampaignForm {
