@@ -5,7 +5,7 @@
  */
 import { GREETING_SETS, greetingAt, hourIn, recipientTimeZone, type GreetingSet, type TenantGreetings } from '../shared/greetings.ts';
 import { cleanLeadName, firstNameOf } from './lead-name.ts';
-import { longestRendering, parseTemplate, renderTemplate, type TemplateNode, type TemplateProblem } from './template.ts';
+import { longestRendering, parseTemplate, PLACEHOLDER_SET, renderTemplate, type Placeholder, type TemplateNode, type TemplateProblem } from '../shared/template.ts';
 
 export {
 	GREETING_LANGUAGES,
@@ -20,7 +20,7 @@ export {
 	type TenantGreetings,
 } from '../shared/greetings.ts';
 export { cleanLeadName, firstNameOf } from './lead-name.ts';
-export { expandLineBreaks, type TemplateProblem, type TemplateProblemCode } from './template.ts';
+export { checkGreeting, expandLineBreaks, PLACEHOLDERS, type Placeholder, type TemplateProblem, type TemplateProblemCode } from '../shared/template.ts';
 
 /** The lead fields a template can use. */
 export interface ComposeLead {
@@ -32,9 +32,6 @@ export interface ComposeLead {
 	notes?: string | null;
 }
 
-export const PLACEHOLDERS = ['name', 'first_name', 'phone', 'niche', 'target_status', 'notes'] as const;
-export type Placeholder = (typeof PLACEHOLDERS)[number];
-const PLACEHOLDER_SET: ReadonlySet<string> = new Set(PLACEHOLDERS);
 
 /** `'none'`, a shipped set, or the tenant's own set. */
 export type GreetingChoice = 'none' | keyof typeof GREETING_SETS | GreetingSet;
@@ -120,19 +117,6 @@ export function tenantGreeting(word: string, own: TenantGreetings | null | undef
 	if (!Object.hasOwn(GREETING_SETS, word)) return 'none';
 	const language = word as keyof typeof GREETING_SETS;
 	return own?.[language] ?? language;
-}
-
-/**
- * What is wrong with one greeting's text: everything {@link checkTemplate} refuses, and unknown
- * placeholders too, since a greeting can only use the lead's fields.
- */
-export function checkGreeting(text: string): TemplateProblem[] {
-	if (!text.trim()) return [{ severity: 'error', code: 'EMPTY', message: 'Write the greeting, or remove this line.' }];
-	return parseTemplate(text, PLACEHOLDER_SET).problems.map(problem => {
-		if (problem.code !== 'UNKNOWN_PLACEHOLDER') return { ...problem, severity: 'error' };
-		const typed = /^\{[^}]*\}/.exec(text.slice(problem.at))?.[0];
-		return { ...problem, severity: 'error', message: `${typed} is not a placeholder. A greeting can use ${PLACEHOLDERS.map(p => `{${p}}`).join(', ')}.` };
-	});
 }
 
 /**

@@ -1,5 +1,6 @@
 import { Errors } from 'moleculer';
-import { checkGreeting, GREETING_LANGUAGES, type GreetingEntry, type TenantGreetings } from '../messages/compose.ts';
+import { GREETING_LANGUAGES, type GreetingEntry, type TenantGreetings } from '../shared/greetings.ts';
+import { checkGreeting } from '../shared/template.ts';
 import type { SettingsParams } from './users.params.ts';
 
 const { ValidationError } = Errors;

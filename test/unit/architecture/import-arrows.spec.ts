@@ -37,6 +37,11 @@ describe('the house has no wrong-way arrows', () => {
 		expect(offenders).toEqual([]);
 	});
 
+	it('services/shared/ is shared by the services, so it imports none of them', () => {
+		const offenders = sources('services/shared').flatMap(file => importsOf(file).filter(target => target.startsWith('services/') && !target.startsWith('services/shared/')).map(target => `${file} → ${target}`));
+		expect(offenders).toEqual([]);
+	});
+
 	it('no file of services/ or mixins/ is over 400 lines', () => {
 		const long = sources('services', 'mixins')
 			.map(file => [file, fs.readFileSync(path.join(ROOT, file), 'utf8').split('\n').length] as const)

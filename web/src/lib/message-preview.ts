@@ -3,7 +3,7 @@
  * (placeholders, one spintax pick per seed, greeting, line breaks), then WhatsApp's formatting.
  */
 import { composeMessage, PLACEHOLDERS, tenantGreeting, type ComposeLead, type TenantGreetings } from '$server/messages/compose.ts';
-import { parseTemplate } from '$server/messages/template.ts';
+import { parseTemplate } from '$server/shared/template.ts';
 import { formatSpans, type FormatSpan } from './whatsapp-format.ts';
 
 export const SAMPLE_LEAD: ComposeLead = { name: 'Aisha Rahman', phone: '+60123456789', niches: ['shoes'], targetStatus: 'prospect', notes: 'Met at the expo' };

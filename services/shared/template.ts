@@ -20,6 +20,11 @@ export interface TemplateProblem {
 	at?: number;
 }
 
+/** The lead fields a template can name. */
+export const PLACEHOLDERS = ['name', 'first_name', 'phone', 'niche', 'target_status', 'notes'] as const;
+export type Placeholder = (typeof PLACEHOLDERS)[number];
+export const PLACEHOLDER_SET: ReadonlySet<string> = new Set(PLACEHOLDERS);
+
 /** `\n` typed as two characters, `%0A`, `<br>`, `<br/>`, `<br />` and CRLF all mean a new line. */
 const LINE_BREAK_TOKENS = /\\n|%0a|<br\s*\/?>|\r\n?/gi;
 
@@ -135,4 +140,17 @@ export function longestRendering(nodes: TemplateNode[], fieldLength: number): nu
 		else total += Math.max(...node.options.map(option => longestRendering(option, fieldLength)));
 	}
 	return total;
+}
+
+/**
+ * What is wrong with one greeting's text: everything the campaign editor's check (`checkTemplate`) refuses, and unknown
+ * placeholders too, since a greeting can only use the lead's fields.
+ */
+export function checkGreeting(text: string): TemplateProblem[] {
+	if (!text.trim()) return [{ severity: 'error', code: 'EMPTY', message: 'Write the greeting, or remove this line.' }];
+	return parseTemplate(text, PLACEHOLDER_SET).problems.map(problem => {
+		if (problem.code !== 'UNKNOWN_PLACEHOLDER') return { ...problem, severity: 'error' };
+		const typed = /^\{[^}]*\}/.exec(text.slice(problem.at))?.[0];
+		return { ...problem, severity: 'error', message: `${typed} is not a placeholder. A greeting can use ${PLACEHOLDERS.map(p => `{${p}}`).join(', ')}.` };
+	});
 }
