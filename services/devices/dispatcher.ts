@@ -62,11 +62,12 @@ interface Lane {
 	pacing: DevicePacing;
 	/** Send times (ms) within the last day, oldest first. */
 	sends: number[];
-	nextAt: number;
+	/** The gap after its last send ends then; caps and quiet hours are judged afresh each round. */
+	gapUntil: number;
+	/** When caps or quiet hours next let it send, as of the last round (so the loop sleeps until then). */
+	heldUntil: number;
 	idleUntil: number;
 	busy: boolean;
-	/** `nextAt` is only the next look at quiet hours, not a gap or a cap. */
-	quiet: boolean;
 }
 
 /** Local minute of the day in a time zone. */
@@ -178,8 +179,9 @@ export class Dispatcher {
 	}
 
 	/**
-	 * A device's pacing or its tenant's zone was edited: it applies from its next send (its sends so
-	 * far still count), and a lane that quiet hours held is looked at again now.
+	 * A device's pacing or its tenant's zone was edited: its queue is planned again at once under
+	 * the new caps, warm-up and quiet hours (its sends so far still count), and the new gap applies
+	 * from its next send.
 	 */
 	repace(deviceId: string, pacing: Partial<Omit<DevicePacing, 'since'>>): void {
 		const lane = this.lanes.get(deviceId);
@@ -188,11 +190,8 @@ export class Dispatcher {
 			return;
 		}
 		lane.pacing = { ...lane.pacing, ...pacing };
-		if (lane.quiet) {
-			lane.quiet = false;
-			lane.nextAt = 0;
-			this.wake();
-		}
+		lane.heldUntil = 0;
+		this.wake();
 	}
 
 	receipt(receipts: Receipt[]): void {
@@ -216,7 +215,7 @@ export class Dispatcher {
 		let at = now + this.options.pollMs;
 		for (const lane of this.lanes.values()) {
 			if (lane.busy || !lane.actor.canSend || lane.idleUntil > now) continue;
-			at = Math.min(at, Math.max(lane.nextAt, now));
+			at = Math.min(at, Math.max(lane.gapUntil, lane.heldUntil, now));
 		}
 		this.timer = setTimeout(() => this.wake(), Math.max(0, at - now));
 	}
@@ -230,16 +229,14 @@ export class Dispatcher {
 			const now = Date.now();
 			const ready: Lane[] = [];
 			for (const lane of this.lanes.values()) {
-				if (lane.busy || !lane.actor.canSend || lane.idleUntil > now || lane.nextAt > now) continue;
+				if (lane.busy || !lane.actor.canSend || lane.idleUntil > now || lane.gapUntil > now || lane.heldUntil > now) continue;
 				if (inQuietHours(lane.pacing, now)) {
-					lane.nextAt = now + 60_000;
-					lane.quiet = true;
+					lane.heldUntil = now + 60_000;
 					continue;
 				}
-				lane.quiet = false;
 				const free = capFreeAt(lane.pacing, lane.sends, now);
 				if (free > now) {
-					lane.nextAt = free;
+					lane.heldUntil = free;
 					continue;
 				}
 				ready.push(lane);
@@ -292,10 +289,10 @@ export class Dispatcher {
 					actor,
 					pacing: p,
 					sends: history,
-					nextAt: last ? last + p.minDelaySeconds * 1000 : 0,
+					gapUntil: last ? last + p.minDelaySeconds * 1000 : 0,
+					heldUntil: 0,
 					idleUntil: 0,
 					busy: false,
-					quiet: false,
 				});
 			}
 		} finally {
@@ -338,7 +335,7 @@ export class Dispatcher {
 		if (outcome.status === 'sent') {
 			lane.sends.push(now);
 			while (lane.sends.length && lane.sends[0] <= now - DAY_MS) lane.sends.shift();
-			lane.nextAt = now + outcome.gapMs;
+			lane.gapUntil = now + outcome.gapMs;
 		} else if (outcome.status === 'pending') {
 			lane.idleUntil = now + this.options.pollMs;
 		}

@@ -46,7 +46,7 @@ describe('pacing is per number, across campaigns; messages wait, never dropped',
 		await double.stop();
 	});
 
-	it('a number capped at 2 an hour sends 2, then holds the rest as pending', async () => {
+	it('a number capped at 2 an hour sends 2, holds the rest as pending, and sends them once the cap is raised', async () => {
 		await importLeads(contacts.slice(0, 4).map(c => ['Capped', c, 'capped']));
 		const id = await campaign('Capped', 'capped');
 		const report = await waitForReport(client, id, r => reached(r.totals) === 2);
@@ -58,6 +58,12 @@ describe('pacing is per number, across campaigns; messages wait, never dropped',
 		expect(later.status).toBe('running');
 		expect(contacts.slice(0, 4).filter(c => c.received().length === 1)).toHaveLength(2);
 		expect(report.totals.shouldSend).toBe(4);
+
+		// Raising the cap plans the number's queue again: what it held goes now, not in an hour.
+		expect((await client.patch(`/api/devices/${shops.Capped.id}`, { pacing: { hourlyCap: 80 } })).status).toBe(200);
+		const released = await waitForReport(client, id, r => r.status === 'completed', 5_000);
+		expect(reached(released.totals)).toBe(4);
+		expect(contacts.slice(0, 4).every(c => c.received().length === 1)).toBe(true);
 	});
 
 	it('two campaigns on one number share its pacing: one gap between every two sends, whichever campaign', async () => {
