@@ -1,10 +1,22 @@
-import type { BrokerOptions } from 'moleculer';
+import type { BrokerOptions, Logger } from 'moleculer';
 import { AuthMiddleware } from './mixins/auth.middleware.ts';
 import { readEnv } from './mixins/env-settings.mixin.ts';
 import { PrometheusText } from './services/gateway/prometheus-text.ts';
 import { OrmMiddleware } from './mixins/orm.middleware.ts';
 import { RecordMiddleware } from './mixins/record.middleware.ts';
 import { FLEETCAST_SCHEMA } from './migrations/schema.ts';
+
+/** The logger of the broker created last in this process: where a failure nobody awaited is told. */
+let processLogger: Logger | undefined;
+
+/**
+ * A promise that fails with nobody to catch it is a defect to log, never a reason to stop a node
+ * that holds devices and sends messages (Node's default is to exit).
+ */
+function logUnhandledRejections(logger: Logger): void {
+	if (!processLogger) process.on('unhandledRejection', reason => processLogger?.error('A failure nobody handled (the node goes on):', reason));
+	processLogger = logger;
+}
 
 /**
  * One process by default (local broker, embedded PGlite, memory cacher). TRANSPORTER, DATABASE_URL
@@ -31,6 +43,7 @@ export function brokerConfig(env = readEnv()): BrokerOptions {
 		tracing: { enabled: env.tracing, exporter: 'Console' },
 		validator: true,
 		// The first wraps innermost: the user is checked, then the EntityManager forked, then the record loaded.
+		created: broker => logUnhandledRejections(broker.getLogger('process')),
 		middlewares: [RecordMiddleware(), OrmMiddleware({ schema: FLEETCAST_SCHEMA, databaseUrl: env.databaseUrl, dataDir: env.dataDir, poolMax: env.databasePoolMax }), AuthMiddleware()],
 	};
 }

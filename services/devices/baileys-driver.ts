@@ -1,6 +1,7 @@
 import https from 'node:https';
 import tls from 'node:tls';
 import { DisconnectReason, makeWASocket, proto, WA_CERT_DETAILS, type AuthenticationState, type WAMessage, type WASocket } from '@whiskeysockets/baileys';
+import { keepSignalKeysOutOfLogs } from '../shared/signal-logs.ts';
 import { LeaseLostError, type AuthStateStore } from './auth-state.ts';
 import { NotOnWhatsAppError, NotSentError, type CloseReason, type DriverHandlers, type InboundMessage, type LinkedAccount, type OutgoingMessage, type Receipt, type WhatsAppDriver } from './whatsapp-driver.ts';
 
@@ -106,6 +107,7 @@ export class BaileysDriver implements WhatsAppDriver {
 		/** Told when the session could not be saved after retries. */
 		private readonly onSaveFailure?: (err: Error) => void,
 	) {
+		keepSignalKeysOutOfLogs();
 		if (server) trustServer(server);
 	}
 

@@ -23,6 +23,7 @@ import { People, type NewAccount, type NewContact } from './people.ts';
 import type { Phone } from './phone.ts';
 import { StateFile, type DoubleState } from './state-file.ts';
 import { createTlsAuthority, type TlsAuthority } from './tls-authority.ts';
+import { keepSignalKeysOutOfLogs } from '../shared/signal-logs.ts';
 
 export interface WhatsAppDoubleOptions {
 	host?: string;
@@ -82,6 +83,7 @@ export class WhatsAppDouble {
 	private address: { host: string; port: number } | undefined;
 
 	constructor(private readonly options: WhatsAppDoubleOptions = {}) {
+		keepSignalKeysOutOfLogs();
 		this.stateFile = options.statePath ? new StateFile(options.statePath, options.saveDebounceMs) : undefined;
 		const saved = this.stateFile?.load();
 		this.noise = saved ? noisePkiFromJson(saved.noise) : defaultNoisePki();

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Directory } from './accounts.ts';
 import type { noisePkiToJson } from './certificates.ts';
 
@@ -12,7 +13,9 @@ export interface DoubleState {
 
 /**
  * The optional JSON file behind a double: read once at start, rewritten (atomically, debounced)
- * after changes, and written one last time at stop. Queued offline stanzas are not kept.
+ * after changes into its folder (made if missing), and written one last time at stop. Queued
+ * offline stanzas are not kept. A debounced write that fails is reported and tried again at the
+ * next change or at stop.
  */
 export class StateFile {
 	private timer: NodeJS.Timeout | undefined;
@@ -22,6 +25,7 @@ export class StateFile {
 	constructor(
 		readonly path: string,
 		private readonly debounceMs = 200,
+		private readonly onError: (err: Error) => void = err => console.error(`The WhatsApp double could not save its state: ${err.message}`),
 	) {}
 
 	load(): DoubleState | undefined {
@@ -33,7 +37,7 @@ export class StateFile {
 
 	schedule(snapshot: () => DoubleState): void {
 		this.pending = snapshot;
-		this.timer ??= setTimeout(() => void this.flush(), this.debounceMs);
+		this.timer ??= setTimeout(() => this.flush().catch(this.onError), this.debounceMs);
 	}
 
 	/** Write now if anything is pending; resolves when the file is on disk. */
@@ -43,11 +47,14 @@ export class StateFile {
 		const snapshot = this.pending;
 		this.pending = undefined;
 		if (snapshot) {
-			this.writing = this.writing.then(async () => {
+			const write = async () => {
+				await fs.promises.mkdir(path.dirname(this.path), { recursive: true });
 				const temporary = `${this.path}.${process.pid}.tmp`;
 				await fs.promises.writeFile(temporary, JSON.stringify(snapshot()));
 				await fs.promises.rename(temporary, this.path);
-			});
+			};
+			// A failed write does not stop the next one; the caller of this flush hears of it.
+			this.writing = this.writing.catch(() => undefined).then(write);
 		}
 		return this.writing;
 	}
