@@ -2,6 +2,7 @@ import dns from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import ipaddr from 'ipaddr.js';
 
 export type DownloadFailure = 'BAD_URL' | 'PRIVATE_ADDRESS' | 'URL_UNREACHABLE' | 'URL_TIMEOUT' | 'URL_ERROR_STATUS' | 'TOO_MANY_REDIRECTS' | 'NOT_AN_IMAGE' | 'URL_TOO_LARGE';
 
@@ -36,26 +37,19 @@ export interface Downloaded {
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const DEFAULT_MAX_REDIRECTS = 3;
 
-/**
- * Addresses that are not on the public internet, or that can carry one that is not (NAT64, 6to4,
- * Teredo). IPv4-mapped IPv6 addresses (::ffff:a.b.c.d) are checked by BlockList against the IPv4
- * rules; a ::ffff:0:0/96 rule would match every IPv4 address too.
- */
-const NON_PUBLIC = new net.BlockList();
-for (const [address, prefix] of [
-	['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-	['192.0.0.0', 24], ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24],
-	['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) NON_PUBLIC.addSubnet(address, prefix, 'ipv4');
-for (const [address, prefix] of [
-	['::', 128], ['::1', 128], ['64:ff9b::', 96], ['100::', 64], ['2001::', 32], ['2001:db8::', 32],
-	['2002::', 16], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8],
-] as const) NON_PUBLIC.addSubnet(address, prefix, 'ipv6');
+/** `::a.b.c.d`: IPv4 written inside IPv6 the retired way, which ipaddr.js reads as IPv6 unicast. */
+const IPV4_COMPATIBLE = ipaddr.parseCIDR('::/96');
 
+/**
+ * Whether an address is on the public internet, by ipaddr.js's ranges: IPv4-mapped addresses are
+ * judged as the IPv4 they carry, and anything that is not plain unicast (private, loopback,
+ * link-local, reserved, NAT64, 6to4, Teredo, site-local, …) is not public.
+ */
 export function isPublicAddress(address: string): boolean {
-	const family = net.isIP(address);
-	if (!family) return false;
-	return !NON_PUBLIC.check(address, family === 4 ? 'ipv4' : 'ipv6');
+	if (!ipaddr.isValid(address)) return false;
+	const ip = ipaddr.process(address);
+	if (ip.kind() === 'ipv6' && ip.match(IPV4_COMPATIBLE)) return false;
+	return ip.range() === 'unicast';
 }
 
 const privateAddress = (host: string) =>
