@@ -23,10 +23,17 @@ export interface Env {
 	importLimitBytes: number;
 	sessionTtlDays: number;
 	cookieSecure: boolean | undefined;
+	/** Which proxies in front may tell the client's address and protocol (see the gateway's client-address.ts). */
+	trustProxy: string | undefined;
 	webDist: string;
 	databasePoolMax: number;
+	/** Sign-in attempts for one email, from all addresses together, per 15 minutes. */
 	loginMaxPerEmail: number;
 	loginMaxPerAddress: number;
+	/** Failed sign-ins for one email from one address before each next one doubles the wait. */
+	loginFreeFailures: number;
+	/** Accounts registered from one address per hour. */
+	registerMaxPerAddress: number;
 	/** Run with the WhatsApp double and demo phones (`npm run demo`). */
 	demo: boolean;
 	/** Control URL of a WhatsApp double to use instead of WhatsApp (tests, benchmarks). */
@@ -100,10 +107,13 @@ export function readEnv(): Env {
 		mediaUploadLimitBytes: int('MEDIA_UPLOAD_LIMIT_BYTES', 10 * 1024 * 1024),
 		sessionTtlDays: int('SESSION_TTL_DAYS', 30),
 		cookieSecure: flag('COOKIE_SECURE'),
+		trustProxy: text('TRUST_PROXY'),
 		webDist: path.resolve(text('WEB_DIST') ?? 'web/dist'),
 		databasePoolMax: int('DATABASE_POOL_MAX', 10),
-		loginMaxPerEmail: int('LOGIN_MAX_PER_EMAIL', 10),
+		loginMaxPerEmail: int('LOGIN_MAX_PER_EMAIL', 100),
 		loginMaxPerAddress: int('LOGIN_MAX_PER_ADDRESS', 100),
+		loginFreeFailures: int('LOGIN_FREE_FAILURES', 5),
+		registerMaxPerAddress: int('REGISTER_MAX_PER_ADDRESS', 20),
 		demo: flag('DEMO') ?? false,
 		whatsappDoubleUrl: text('WHATSAPP_DOUBLE_URL'),
 		deviceLeaseTtlSeconds: int('DEVICE_LEASE_TTL_SECONDS', 15),

@@ -2,7 +2,8 @@ import { App, us_listen_socket_close, us_socket_local_port, type HttpResponse, t
 import type { Context } from 'moleculer';
 import type { DownloadMeta, FleetServiceSchema } from '../../mixins/service-schema.ts';
 import type { CallerMeta } from '../../mixins/auth.middleware.ts';
-import { readEnv } from '../../mixins/env-settings.mixin.ts';
+import { EnvSettingsMixin } from '../../mixins/env-settings.mixin.ts';
+import { parseProxyTrust, type ProxyTrust } from './client-address.ts';
 import { PrometheusText } from './prometheus-text.ts';
 import { databaseOf } from '../../mixins/orm.middleware.ts';
 import type { Authentication } from '../users/users.params.ts';
@@ -23,6 +24,8 @@ interface Settings {
 	host: string;
 	bodyLimits: BodyLimits;
 	cookieSecure?: boolean;
+	/** TRUST_PROXY as written: unset, a hop count, or addresses and ranges. */
+	trustProxy?: string;
 	webDist: string;
 	wsMaxBackpressure: number;
 }
@@ -36,6 +39,7 @@ interface Locals {
 	credentials: CredentialCache;
 	sockets: Sockets;
 	files: StaticFiles;
+	proxyTrust: ProxyTrust;
 }
 
 interface Methods {
@@ -73,7 +77,7 @@ function sameOrigin(info: RequestInfo): boolean {
 }
 
 function isHttps(info: RequestInfo, forced: boolean | undefined): boolean {
-	return forced ?? info.headers['x-forwarded-proto'] === 'https';
+	return forced ?? info.forwardedProto === 'https';
 }
 
 function sessionCookie(value: string, maxAgeSeconds: number, secure: boolean): string {
@@ -87,17 +91,19 @@ function sessionCookie(value: string, maxAgeSeconds: number, secure: boolean): s
 const GatewayService: FleetServiceSchema<Settings, Methods, Locals> = {
 	name: 'gateway',
 
-	settings: (() => {
-		const env = readEnv();
-		return {
+	mixins: [
+		EnvSettingsMixin<Settings>(env => ({
 			port: env.port,
 			host: env.host,
 			bodyLimits: { json: env.bodyLimitBytes, csv: env.importLimitBytes, image: env.mediaUploadLimitBytes },
 			cookieSecure: env.cookieSecure,
+			trustProxy: env.trustProxy,
 			webDist: env.webDist,
 			wsMaxBackpressure: 1024 * 1024,
-		};
-	})(),
+		})),
+	],
+
+	settings: {} as Settings,
 
 	events: {
 		...Object.fromEntries(
@@ -220,6 +226,7 @@ const GatewayService: FleetServiceSchema<Settings, Methods, Locals> = {
 	},
 
 	created() {
+		this.proxyTrust = parseProxyTrust(this.settings.trustProxy);
 		this.router = new Router();
 		this.files = new StaticFiles(this.settings.webDist);
 		this.credentials = new CredentialCache(async (kind, secret) =>
@@ -229,6 +236,7 @@ const GatewayService: FleetServiceSchema<Settings, Methods, Locals> = {
 			),
 		);
 		this.sockets = new Sockets({
+			proxyTrust: this.proxyTrust,
 			refuse: info => {
 				const credential = credentialOf(info);
 				if (!credential) return new HttpError(401, 'UNAUTHENTICATED', 'Sign in first.');
@@ -243,7 +251,7 @@ const GatewayService: FleetServiceSchema<Settings, Methods, Locals> = {
 		this.app = App();
 		this.sockets.attach(this.app);
 		this.app.any('/*', (res, req) => {
-			const info = readRequest(req, res);
+			const info = readRequest(req, res, this.proxyTrust);
 			const state = new ResponseState(res);
 			void this.handle(res, info, state);
 		});

@@ -1,4 +1,5 @@
 import type { HttpRequest, HttpResponse } from 'uws-pack';
+import { clientAddress, type ProxyTrust } from './client-address.ts';
 import { HttpError, statusLine } from './errors.ts';
 
 /** What a handler needs from a request, copied out synchronously (uWS invalidates `req` after). */
@@ -7,24 +8,28 @@ export interface RequestInfo {
 	path: string;
 	query: string;
 	headers: Record<string, string>;
+	/** The client's address: the peer's, or what a trusted proxy says it saw. */
 	ip: string;
+	/** The protocol the client used, as a trusted proxy says (`X-Forwarded-Proto`); unset without one. */
+	forwardedProto?: string;
 }
 
 const WANTED_HEADERS = ['cookie', 'authorization', 'content-type', 'content-length', 'origin', 'host', 'user-agent', 'x-forwarded-for', 'x-forwarded-proto', 'if-none-match', 'accept-encoding'];
 
-export function readRequest(req: HttpRequest, res: HttpResponse): RequestInfo {
+export function readRequest(req: HttpRequest, res: HttpResponse, trust: ProxyTrust): RequestInfo {
 	const headers: Record<string, string> = {};
 	for (const name of WANTED_HEADERS) {
 		const value = req.getHeader(name);
 		if (value) headers[name] = value;
 	}
-	const forwarded = headers['x-forwarded-for']?.split(',')[0]?.trim();
+	const { ip, viaTrustedProxy } = clientAddress(Buffer.from(res.getRemoteAddressAsText()).toString(), headers['x-forwarded-for'], trust);
 	return {
 		method: req.getMethod().toUpperCase(),
 		path: req.getUrl(),
 		query: req.getQuery() ?? '',
 		headers,
-		ip: forwarded || Buffer.from(res.getRemoteAddressAsText()).toString(),
+		ip,
+		forwardedProto: viaTrustedProxy ? headers['x-forwarded-proto']?.split(',')[0]?.trim() : undefined,
 	};
 }
 

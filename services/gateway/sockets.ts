@@ -1,5 +1,6 @@
 import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t, WebSocket } from 'uws-pack';
 import type { Authentication } from '../users/users.params.ts';
+import type { ProxyTrust } from './client-address.ts';
 import { errorReply, readRequest, ResponseState, send, type RequestInfo } from './http.ts';
 import type { HttpError } from './errors.ts';
 
@@ -14,6 +15,8 @@ export interface SocketUser {
 }
 
 export interface SocketOptions {
+	/** Which proxies may tell the client's address (for the upgrade request's `ip`). */
+	proxyTrust: ProxyTrust;
 	/** Checked during the upgrade itself: a request that cannot succeed is refused with this error. */
 	refuse(info: RequestInfo): HttpError | null;
 	authenticate(info: RequestInfo): Promise<Authentication | null>;
@@ -92,7 +95,7 @@ export class Sockets {
 	}
 
 	private upgrade(res: HttpResponse, req: HttpRequest, context: us_socket_context_t): void {
-		const request = readRequest(req, res);
+		const request = readRequest(req, res, this.options.proxyTrust);
 		const refusal = this.options.refuse(request);
 		if (refusal) return send(new ResponseState(res), errorReply(refusal));
 		res.upgrade<SocketUser>(

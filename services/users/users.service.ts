@@ -3,9 +3,9 @@ import { isSupportedCountry } from 'libphonenumber-js';
 import { Errors, type Context } from 'moleculer';
 import type { FleetServiceSchema } from '../../mixins/service-schema.ts';
 import { userOf, type CallerMeta } from '../../mixins/auth.middleware.ts';
-import { readEnv } from '../../mixins/env-settings.mixin.ts';
+import { EnvSettingsMixin } from '../../mixins/env-settings.mixin.ts';
 import { emOf } from '../../mixins/orm.middleware.ts';
-import { createRateLimiter, type RateLimiter } from '../shared/rate-limit.ts';
+import { createFailureBackoff, createRateLimiter, type FailureBackoff, type RateLimiter, type RateLimitResult } from '../shared/rate-limit.ts';
 import { RedisMixin, type RedisLocals } from '../../mixins/redis.mixin.ts';
 import { ApiToken } from './api-token.entity.ts';
 import { changedGreetings } from './greeting-settings.ts';
@@ -30,11 +30,28 @@ interface Methods {
 	forgetCachedUser(userId: string): Promise<void>;
 }
 
+interface Settings {
+	sessionTtlDays: number;
+	loginMaxPerEmail: number;
+	loginMaxPerAddress: number;
+	loginFreeFailures: number;
+	registerMaxPerAddress: number;
+}
+
 interface Locals extends RedisLocals {
-	sessionTtlMs: number;
 	loginPerEmail: RateLimiter;
 	loginPerAddress: RateLimiter;
+	/** Failed sign-ins of one email from one address: each one past the free ones doubles the wait. */
+	loginFailures: FailureBackoff;
+	registrationsPerAddress: RateLimiter;
 	sweepTimer?: NodeJS.Timeout;
+}
+
+const LOGIN_WINDOW_MS = 15 * 60_000;
+
+function tooMany(what: string, refused: RateLimitResult): Error {
+	const wait = refused.retryAfterSeconds < 60 ? `${refused.retryAfterSeconds} s` : `${Math.ceil(refused.retryAfterSeconds / 60)} min`;
+	return new MoleculerClientError(`Too many ${what}. Try again in ${wait}.`, 429, 'TOO_MANY_ATTEMPTS', { retryAfterSeconds: refused.retryAfterSeconds });
 }
 
 const TOKEN_TOUCH_INTERVAL_MS = 60_000;
@@ -84,10 +101,21 @@ function countryOrError(code: string | null): string | null {
 	return upper;
 }
 
-const UsersService: FleetServiceSchema<Record<string, never>, Methods, Locals> = {
+const UsersService: FleetServiceSchema<Settings, Methods, Locals> = {
 	name: 'users',
 
-	mixins: [RedisMixin()],
+	mixins: [
+		RedisMixin(),
+		EnvSettingsMixin<Settings>(env => ({
+			sessionTtlDays: env.sessionTtlDays,
+			loginMaxPerEmail: env.loginMaxPerEmail,
+			loginMaxPerAddress: env.loginMaxPerAddress,
+			loginFreeFailures: env.loginFreeFailures,
+			registerMaxPerAddress: env.registerMaxPerAddress,
+		})),
+	],
+
+	settings: {} as Settings,
 
 	actions: {
 		/** Creates an account and signs it in. 409 when the email is taken. */
@@ -97,6 +125,10 @@ const UsersService: FleetServiceSchema<Record<string, never>, Methods, Locals> =
 			params: P.registerParams,
 			async handler(ctx: Context<P.RegisterParams, SessionMeta>) {
 				const { email, name, password } = ctx.params;
+				if (ctx.meta.ip) {
+					const allowed = await this.registrationsPerAddress.hit(ctx.meta.ip);
+					if (!allowed.allowed) throw tooMany('accounts made from this address', allowed);
+				}
 				const timeZone = zoneOrError(ctx.params.timeZone ?? 'UTC');
 				const em = emOf(ctx);
 				const user = em.create(User, { email: email.toLowerCase(), name, timeZone, passwordHash: await hashPassword(password) });
@@ -114,18 +146,25 @@ const UsersService: FleetServiceSchema<Record<string, never>, Methods, Locals> =
 			},
 		},
 
-		/** Signs in with email and password; rate-limited per email and per address. */
+		/**
+		 * Signs in with email and password. Failures of one email from one address back off (so a
+		 * stranger cannot lock the owner out from elsewhere); looser limits per email and per address.
+		 */
 		login: {
 			rest: 'POST /auth/login',
 			auth: 'public',
 			params: P.loginParams,
 			async handler(ctx: Context<P.LoginParams, SessionMeta>) {
 				const email = ctx.params.email.toLowerCase();
+				const attempt = `${email}|${ctx.meta.ip ?? ''}`;
 				await this.checkLoginRate(email, ctx.meta.ip);
 				const user = await emOf(ctx).findOne(User, { email });
 				const ok = user ? await verifyPassword(ctx.params.password, user.passwordHash) : await verifyNothing(ctx.params.password);
-				if (!user || !ok) throw new MoleculerClientError('Wrong email or password.', 401, 'BAD_CREDENTIALS');
-				await this.loginPerEmail.reset(email);
+				if (!user || !ok) {
+					await this.loginFailures.fail(attempt);
+					throw new MoleculerClientError('Wrong email or password.', 401, 'BAD_CREDENTIALS');
+				}
+				await this.loginFailures.reset(attempt);
 				await this.startSession(ctx, user);
 				return { user: toUserDto(user) };
 			},
@@ -278,7 +317,7 @@ const UsersService: FleetServiceSchema<Record<string, never>, Methods, Locals> =
 	methods: {
 		async startSession(ctx, user) {
 			const token = newSessionToken();
-			const expiresAt = new Date(Date.now() + this.sessionTtlMs);
+			const expiresAt = new Date(Date.now() + this.settings.sessionTtlDays * 86_400_000);
 			const em = emOf(ctx);
 			em.create(Session, {
 				tokenHash: sha256(token),
@@ -292,17 +331,12 @@ const UsersService: FleetServiceSchema<Record<string, never>, Methods, Locals> =
 		},
 
 		async checkLoginRate(email, ip) {
+			const backoff = await this.loginFailures.check(`${email}|${ip ?? ''}`);
+			if (!backoff.allowed) throw tooMany('failed sign-ins', backoff);
 			const checks = [this.loginPerEmail.hit(email)];
 			if (ip) checks.push(this.loginPerAddress.hit(ip));
 			const refused = (await Promise.all(checks)).find(r => !r.allowed);
-			if (refused) {
-				throw new MoleculerClientError(
-					`Too many sign-in attempts. Try again in ${Math.ceil(refused.retryAfterSeconds / 60)} min.`,
-					429,
-					'TOO_MANY_ATTEMPTS',
-					{ retryAfterSeconds: refused.retryAfterSeconds },
-				);
-			}
+			if (refused) throw tooMany('sign-in attempts', refused);
 		},
 
 		async forgetCachedUser(userId) {
@@ -315,11 +349,12 @@ const UsersService: FleetServiceSchema<Record<string, never>, Methods, Locals> =
 	},
 
 	created() {
-		const env = readEnv();
-		this.sessionTtlMs = env.sessionTtlDays * 86_400_000;
-		const windowMs = 15 * 60_000;
-		this.loginPerEmail = createRateLimiter({ name: 'login-email', max: env.loginMaxPerEmail, windowMs, redis: this.redis });
-		this.loginPerAddress = createRateLimiter({ name: 'login-ip', max: env.loginMaxPerAddress, windowMs, redis: this.redis });
+		const { loginMaxPerEmail, loginMaxPerAddress, loginFreeFailures, registerMaxPerAddress } = this.settings;
+		const redis = this.redis;
+		this.loginPerEmail = createRateLimiter({ name: 'login-email', max: loginMaxPerEmail, windowMs: LOGIN_WINDOW_MS, redis });
+		this.loginPerAddress = createRateLimiter({ name: 'login-ip', max: loginMaxPerAddress, windowMs: LOGIN_WINDOW_MS, redis });
+		this.loginFailures = createFailureBackoff({ name: 'login-failures', free: loginFreeFailures, baseMs: 1_000, maxMs: LOGIN_WINDOW_MS, windowMs: LOGIN_WINDOW_MS, redis });
+		this.registrationsPerAddress = createRateLimiter({ name: 'register-ip', max: registerMaxPerAddress, windowMs: 3_600_000, redis });
 	},
 
 	started() {

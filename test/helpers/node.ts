@@ -25,6 +25,12 @@ export interface TestNodeOptions {
 	settings?: Record<string, Record<string, unknown>>;
 }
 
+/** What tests need other than a node's defaults: any free port, and room for the many accounts a test file makes from one address. */
+const TEST_DEFAULTS: Record<string, Record<string, unknown>> = {
+	gateway: { port: 0, host: '127.0.0.1' },
+	users: { registerMaxPerAddress: 10_000 },
+};
+
 /**
  * A Fleetcast node in this process, configured exactly as `npm start` configures one, with its
  * gateway on a free port and logging off.
@@ -40,7 +46,7 @@ export async function startNode(options: TestNodeOptions): Promise<TestNode> {
 	});
 	const services = options.services ?? [asSchema(UsersService), asSchema(GatewayService)];
 	for (const schema of services) {
-		const settings = { ...(schema.name === 'gateway' ? { port: 0, host: '127.0.0.1' } : {}), ...options.settings?.[schema.name] };
+		const settings = { ...TEST_DEFAULTS[schema.name as string], ...options.settings?.[schema.name] };
 		broker.createService(Object.keys(settings).length ? { mixins: [schema], name: schema.name, settings } : schema);
 	}
 	await broker.start();

@@ -27,7 +27,7 @@ describe.each(await databaseTargets())('accounts, sessions and API tokens over H
 		expect(JSON.stringify(me.body)).not.toMatch(/password/i);
 	});
 
-	it('sets the session cookie HttpOnly and SameSite=Lax, and Secure behind TLS', async () => {
+	it('sets the session cookie HttpOnly and SameSite=Lax, and not Secure on a client’s word alone', async () => {
 		const res = await fetch(`${node.url}/api/auth/register`, {
 			method: 'POST',
 			headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'https' },
@@ -36,7 +36,8 @@ describe.each(await databaseTargets())('accounts, sessions and API tokens over H
 		const cookie = res.headers.get('set-cookie') ?? '';
 		expect(cookie).toMatch(/HttpOnly/);
 		expect(cookie).toMatch(/SameSite=Lax/);
-		expect(cookie).toMatch(/Secure/);
+		// No trusted proxy is configured: the header is the client's own claim (behind-a-proxy.spec.ts trusts one).
+		expect(cookie).not.toMatch(/Secure/);
 	});
 
 	it('refuses a second account with the same email, whatever its case', async () => {
@@ -77,13 +78,13 @@ describe.each(await databaseTargets())('accounts, sessions and API tokens over H
 		expect((await client.get('/healthz')).status).toBe(200);
 	});
 
-	it('answers a wrong password with 401 and then rate-limits the email with 429', async () => {
+	it('answers a wrong password with 401 and then backs off that email from that address with 429', async () => {
 		const owner = new Client(node.url);
 		await owner.register({ email: 'target@example.com' });
 		const attacker = new Client(node.url);
 		const statuses: number[] = [];
-		for (let i = 0; i < 11; i++) statuses.push((await attacker.post('/api/auth/login', { email: 'target@example.com', password: `guess-${i}-xxxx` })).status);
-		expect(statuses.slice(0, 10).every(s => s === 401)).toBe(true);
+		for (let i = 0; i < 5; i++) statuses.push((await attacker.post('/api/auth/login', { email: 'target@example.com', password: `guess-${i}-xxxx` })).status);
+		expect(statuses).toEqual([401, 401, 401, 401, 401]);
 		const limited = await attacker.post('/api/auth/login', { email: 'target@example.com', password: 'correct horse battery' });
 		expect(limited.status).toBe(429);
 		expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createRateLimiter, type RateLimiter } from '../../../services/shared/rate-limit.ts';
+import { createFailureBackoff, createRateLimiter, type FailureBackoff, type RateLimiter } from '../../../services/shared/rate-limit.ts';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const redisUp = await new Promise<boolean>(resolve => {
@@ -34,5 +34,29 @@ describe.each(variants)('login rate limiter (%s)', (_name, make) => {
 		for (let i = 0; i < 4; i++) await limiter.hit('b@example.com');
 		await limiter.reset('b@example.com');
 		expect((await limiter.hit('b@example.com')).allowed).toBe(true);
+	});
+});
+
+const backoffs: [string, () => FailureBackoff][] = [['in memory', () => createFailureBackoff({ name: `b${Math.random()}`, free: 2, baseMs: 1_000, maxMs: 4_000, windowMs: 60_000 })]];
+if (redis || process.env.CI) backoffs.push(['in Redis, shared across nodes', () => createFailureBackoff({ name: `b${Math.random()}`, free: 2, baseMs: 1_000, maxMs: 4_000, windowMs: 60_000, redis })]);
+
+describe.each(backoffs)('sign-in failure backoff (%s)', (_name, make) => {
+	it('lets the free failures pass, then doubles the wait after each failure up to the cap, and forgets on success', async () => {
+		const backoff = make();
+		const key = 'owner@example.com|198.51.100.1';
+		for (let i = 0; i < 2; i++) {
+			expect((await backoff.check(key)).allowed).toBe(true);
+			await backoff.fail(key);
+		}
+		expect(await backoff.check(key)).toEqual({ allowed: false, retryAfterSeconds: 1 });
+		await backoff.fail(key);
+		expect(await backoff.check(key)).toEqual({ allowed: false, retryAfterSeconds: 2 });
+		await backoff.fail(key);
+		await backoff.fail(key);
+		expect(await backoff.check(key)).toEqual({ allowed: false, retryAfterSeconds: 4 });
+		// Another address, or another email, is not held back.
+		expect((await backoff.check('owner@example.com|198.51.100.2')).allowed).toBe(true);
+		await backoff.reset(key);
+		expect((await backoff.check(key)).allowed).toBe(true);
 	});
 });
