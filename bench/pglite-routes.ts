@@ -1,6 +1,6 @@
 /**
  * Two ways to give MikroORM 7 an embedded PGlite database, on the same data-directory storage:
- *   socket      — what Fleetcast does: PGLiteSocketServer on a Unix socket, the ordinary `pg` pool.
+ *   socket      — what Fleetcast does: its embedded server on a Unix socket, the ordinary `pg` pool.
  *   in-process  — no socket: kysely's PostgresDialect over a PGlite instance made to look like a pool.
  * After one unmeasured warm-up of each, each route runs 5 times, alternating, in fresh folders; the
  * median of each figure is printed.
@@ -12,11 +12,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { defineEntity, p } from '@mikro-orm/core';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { PostgresDialect, type PostgresPool, type PostgresPoolClient, type PostgresQueryResult } from 'kysely';
 import { ormConfig } from '../mixins/orm/database.ts';
+import { EmbeddedPostgresServer } from '../mixins/orm/embedded-server.ts';
 import { FLEETCAST_SCHEMA } from '../migrations/schema.ts';
 import { cpuMeter, formatCpu } from './cpu.ts';
 
@@ -47,7 +47,7 @@ async function openSocket(dir: string): Promise<Opened> {
 	const socketDir = path.join(dir, 'run');
 	fs.mkdirSync(socketDir, { recursive: true });
 	const db = await PGlite.create(path.join(dir, 'pg'));
-	const server = new PGLiteSocketServer({ db, path: path.join(socketDir, '.s.PGSQL.5432'), maxConnections: 64 });
+	const server = new EmbeddedPostgresServer(db, path.join(socketDir, '.s.PGSQL.5432'));
 	await server.start();
 	const orm = await MikroORM.init({
 		...ormConfig(FLEETCAST_SCHEMA, { host: socketDir, port: 5432, user: 'postgres', database: 'postgres' }),
@@ -67,7 +67,7 @@ async function openSocket(dir: string): Promise<Opened> {
 /**
  * A PGlite instance presented as the `pg.Pool` kysely's PostgresDialect expects. PGlite is a single
  * backend, so a checked-out client holds it exclusively until released: that keeps a transaction's
- * statements from interleaving with other connections' queries, which is what pglite-socket does too.
+ * statements from interleaving with other connections' queries, which is what the embedded server does too.
  */
 class PGlitePool implements PostgresPool {
 	readonly options = {};

@@ -4,6 +4,7 @@ import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { CompiledQuery } from 'kysely';
 import { Migrator } from '@mikro-orm/migrations';
 import pg from 'pg';
+import { EmbeddedPostgresServer } from './embedded-server.ts';
 
 /** Arbitrary constant key for the advisory lock that serialises migrations across nodes. */
 const MIGRATION_LOCK_KEY = 7_284_301_912;
@@ -158,13 +159,12 @@ interface Embedded {
 }
 
 /**
- * PGlite in this process, reached through pglite-socket on a Unix socket in the data directory,
+ * PGlite in this process, reached on a Unix socket in the data directory (embedded-server.ts),
  * so the ORM uses exactly the `pg` code path it uses against a real server (see BENCHMARKS.md).
  * A pid file keeps a second process from opening the same data directory.
  */
 async function startEmbedded(dataDir: string): Promise<Embedded> {
 	const { PGlite } = await import('@electric-sql/pglite');
-	const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
 	fs.mkdirSync(dataDir, { recursive: true });
 	const pidFile = path.join(dataDir, 'fleetcast.pid');
 	claimPidFile(pidFile);
@@ -173,7 +173,7 @@ async function startEmbedded(dataDir: string): Promise<Embedded> {
 	const socketPath = path.join(socketDir, '.s.PGSQL.5432');
 	fs.rmSync(socketPath, { force: true });
 	const db = await PGlite.create(path.join(dataDir, 'pg'));
-	const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 64 });
+	const server = new EmbeddedPostgresServer(db, socketPath);
 	await server.start();
 	return {
 		connection: { host: socketDir, port: 5432, user: 'postgres', database: 'postgres' },
