@@ -61,7 +61,7 @@ interface Progress {
 async function progressOf(sql: pg.Client, campaignId: string): Promise<Progress> {
 	const { rows } = await sql.query<{ firing_done: boolean; status: string | null; n: number }>(
 		`select c.firing_done, m.status, count(m.id)::int as n
-		 from campaigns c left join messages m on m.campaign_id = c.id
+		 from campaigns c left join messages m on m.source = 'campaign' and m.source_id = c.id
 		 where c.id = $1 group by c.firing_done, m.status`,
 		[campaignId],
 	);
