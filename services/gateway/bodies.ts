@@ -25,8 +25,7 @@ export function bodyParams(kind: BodyKind, raw: Buffer, contentType: string | un
 		if (raw.length > 0 && !CSV_TYPES.test(contentType ?? '')) {
 			throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the file as text/csv (UTF-8).');
 		}
-		// A BOM is what spreadsheet programs put first in "CSV UTF-8" files.
-		return { csv: raw.toString('utf8').replace(/^\uFEFF/, '') };
+		return { csv: decodeText(raw, contentType) };
 	}
 	if (kind === 'image') {
 		const type = mimeOf(contentType);
@@ -50,6 +49,48 @@ export function bodyParams(kind: BodyKind, raw: Buffer, contentType: string | un
 		throw new HttpError(400, 'BAD_JSON', 'The request body must be a JSON object.');
 	}
 	return parsed as Record<string, unknown>;
+}
+
+/**
+ * A text file's bytes as text: by its byte-order mark (UTF-8, UTF-16 LE or BE: what spreadsheet
+ * programs write), else by the declared charset (`text/csv; charset=latin1`), else UTF-8, with the
+ * WHATWG decoders Node ships. A charset no decoder knows is refused rather than read wrongly.
+ */
+export function decodeText(raw: Buffer, contentType: string | undefined): string {
+	const bom = raw.subarray(0, 3);
+	let charset: string;
+	if (bom[0] === 0xef && bom[1] === 0xbb && bom[2] === 0xbf) charset = 'utf-8';
+	else if (bom[0] === 0xff && bom[1] === 0xfe) charset = 'utf-16le';
+	else if (bom[0] === 0xfe && bom[1] === 0xff) charset = 'utf-16be';
+	else charset = /;\s*charset\s*=\s*"?([\w.:-]+)"?/i.exec(contentType ?? '')?.[1] ?? 'utf-8';
+	let decoder: TextDecoder;
+	try {
+		decoder = new TextDecoder(charset);
+	} catch {
+		throw new HttpError(415, 'UNSUPPORTED_CHARSET', `This file's character set (${charset}) is not one Fleetcast reads. Save it as CSV UTF-8.`);
+	}
+	// The decoder drops the byte-order mark itself.
+	return decoder.decode(raw);
+}
+
+/** The first text holding a NUL character, as a field path (`name`, `greetings.en[2].text`); PostgreSQL cannot store one. */
+export function fieldWithNul(value: unknown, path = ''): string | undefined {
+	if (typeof value === 'string') return value.includes('\u0000') ? path || 'body' : undefined;
+	if (Array.isArray(value)) {
+		for (const [i, item] of value.entries()) {
+			const found = fieldWithNul(item, `${path}[${i}]`);
+			if (found) return found;
+		}
+		return undefined;
+	}
+	if (value && typeof value === 'object') {
+		for (const [key, item] of Object.entries(value)) {
+			if (fieldWithNul(key)) return path ? `${path}.${key}` : key;
+			const found = fieldWithNul(item, path ? `${path}.${key}` : key);
+			if (found) return found;
+		}
+	}
+	return undefined;
 }
 
 function isBinary(result: unknown): result is BinaryResult {

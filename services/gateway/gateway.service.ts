@@ -11,7 +11,7 @@ import * as UserEvents from '../users/users.events.ts';
 import { BROWSER_EVENTS } from './browser-events.ts';
 import { CredentialCache, type CredentialKind } from './credentials.ts';
 import { HttpError, toHttpError } from './errors.ts';
-import { bodyParams, resultReply, type BodyLimits } from './bodies.ts';
+import { bodyParams, fieldWithNul, resultReply, type BodyLimits } from './bodies.ts';
 import { errorReply, json, parseCookies, parseQuery, readBody, readRequest, ResponseState, send, type RequestInfo } from './http.ts';
 import { Router, routesFrom, type RouteMatch } from './routes.ts';
 import { Sockets, userTopic } from './sockets.ts';
@@ -54,7 +54,8 @@ interface Methods {
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const API_HEADERS = { 'X-Content-Type-Options': 'nosniff' };
 const PAGE_HEADERS = {
-	'Content-Security-Policy': "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+	// 'self' covers this origin's ws:// and wss:// too; sockets to any other host are not allowed.
+	'Content-Security-Policy': "default-src 'self'; connect-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
 	'Referrer-Policy': 'same-origin',
 	'X-Frame-Options': 'DENY',
 };
@@ -175,9 +176,15 @@ const GatewayService: FleetServiceSchema<Settings, Methods, Locals> = {
 			}
 			const query = parseQuery(info.query);
 			const fromBody = body ? bodyParams(route.body, await body, info.headers['content-type']) : undefined;
-			// A JSON body replaces the query; a file body comes with it (e.g. `?importId=` beside a CSV).
-			const params: Record<string, unknown> = route.body === 'json' ? (fromBody ?? query) : { ...query, ...fromBody };
+			// A write takes its fields from its JSON body only; a file body comes with the query (e.g. `?importId=` beside a CSV).
+			const write = BODY_METHODS.has(info.method) && route.body === 'json';
+			if (write && Object.keys(query).length) {
+				throw new HttpError(400, 'QUERY_NOT_ALLOWED', 'Send the fields in the JSON body, not in the address.', Object.keys(query).map(field => ({ field, message: 'Put this field in the JSON body.' })));
+			}
+			const params: Record<string, unknown> = route.body === 'json' ? (write ? (fromBody ?? {}) : query) : { ...query, ...fromBody };
 			Object.assign(params, pathParams);
+			const nul = fieldWithNul(route.body === 'csv' ? { ...params, csv: '' } : params);
+			if (nul) throw new HttpError(400, 'VALIDATION_ERROR', 'Some fields are not valid.', [{ field: nul, message: 'Remove the invisible NUL character (\\u0000) from this text.' }]);
 			const meta: CallerMeta & DownloadMeta & { $statusCode?: number; $session?: { token: string; expiresAt: string } | null } = {
 				user: auth ? { id: auth.userId } : undefined,
 				sessionHash: auth?.sessionHash,

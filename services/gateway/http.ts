@@ -88,7 +88,12 @@ export function json(status: number, value: unknown, headers: Record<string, str
 }
 
 export function errorReply(err: HttpError, close = false): Reply {
-	return { status: err.status, body: err.body(), headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...err.headers }, close };
+	return {
+		status: err.status,
+		body: err.body(),
+		headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', ...err.headers },
+		close,
+	};
 }
 
 export function parseCookies(header: string | undefined): Record<string, string> {

@@ -95,6 +95,13 @@ function checkTags(field: 'niches' | 'triggers', raw: LeadInput[typeof field], p
 /** Checks and normalises what a source said; every problem is reported, not just the first. */
 export function checkLead(input: LeadInput, devices: DeviceDirectory, country: string | null): { values: LeadValues } | { problems: FieldProblem[] } {
 	const problems: FieldProblem[] = [];
+	// PostgreSQL cannot store a NUL character; a file that has one in a cell loses that row, not the import.
+	for (const [field, value] of Object.entries(input) as [keyof LeadInput, unknown][]) {
+		if ([value].flat().some(v => typeof v === 'string' && v.includes('\u0000'))) {
+			problems.push({ field, message: 'This has an invisible NUL character (\\u0000); remove it.' });
+		}
+	}
+	if (problems.length) return { problems };
 	const device = devices.resolve(input.device ?? '');
 	if ('error' in device) problems.push({ field: 'device', message: device.error });
 	const phone = normalisePhone(input.phone ?? '', country);

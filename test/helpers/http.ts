@@ -17,8 +17,9 @@ export class Client {
 		const h: Record<string, string> = { ...headers };
 		if (this.cookie) h.cookie = this.cookie;
 		if (this.bearer) h.authorization = `Bearer ${this.bearer}`;
-		let payload: string | undefined;
+		let payload: string | Uint8Array<ArrayBuffer> | undefined;
 		if (typeof body === 'string') payload = body;
+		else if (Buffer.isBuffer(body)) payload = new Uint8Array(body);
 		else if (body !== undefined) payload = JSON.stringify(body);
 		if (payload !== undefined && !h['content-type']) h['content-type'] = 'application/json';
 		const res = await fetch(this.baseUrl + path, { method, headers: h, body: payload });
