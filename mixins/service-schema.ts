@@ -14,6 +14,12 @@ export interface ActionKeys {
 	 * with its type in `params.contentType`, up to MEDIA_UPLOAD_LIMIT_BYTES.
 	 */
 	body?: BodyKind;
+	/**
+	 * Refuse the call from another site's page even when it carries no session cookie: for actions
+	 * that start a session (sign-in, registration), where another site could sign the browser in
+	 * as someone else.
+	 */
+	sameOrigin?: boolean;
 	/** Moleculer's own per-action request timeout in ms (it honours it; its types leave it out). */
 	timeout?: number;
 	/** Load the caller's own row named by a parameter first, or answer 404 (`recordOf(ctx)` gives it). */

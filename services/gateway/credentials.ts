@@ -12,7 +12,8 @@ interface Entry {
 
 /**
  * Remembers who a cookie or token belongs to for a few seconds, so a busy client costs one
- * lookup per TTL rather than one per request. Logout and revocation events evict at once.
+ * lookup per TTL rather than one per request, and never past the credential's own expiry.
+ * Logout and revocation events evict at once.
  */
 export class CredentialCache {
 	private readonly entries = new Map<string, Entry>();
@@ -30,9 +31,15 @@ export class CredentialCache {
 		if (hit && hit.expiresAt > now) return hit.value;
 		if (this.entries.size >= this.maxEntries) this.evictExpired(now);
 		const value = this.resolve(kind, secret);
-		this.entries.set(key, { value, expiresAt: now + this.ttlMs });
-		value.catch(() => this.entries.delete(key));
-		return value;
+		const entry = { value, expiresAt: now + this.ttlMs };
+		this.entries.set(key, entry);
+		value.then(
+			auth => {
+				if (auth?.expiresAt) entry.expiresAt = Math.min(entry.expiresAt, Date.parse(auth.expiresAt));
+			},
+			() => this.entries.delete(key),
+		);
+		return value.then(auth => (auth?.expiresAt && Date.parse(auth.expiresAt) <= Date.now() ? null : auth));
 	}
 
 	forget(kind: CredentialKind, secretHash: string): void {

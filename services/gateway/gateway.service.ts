@@ -171,7 +171,7 @@ const GatewayService: FleetServiceSchema<Settings, Methods, Locals> = {
 			if (route.auth === 'user' && !auth) {
 				throw new HttpError(401, 'UNAUTHENTICATED', credential?.kind === 'token' ? 'This API token is invalid, expired or revoked.' : 'Sign in first.');
 			}
-			if (credential?.kind === 'session' && BODY_METHODS.has(info.method) && !sameOrigin(info)) {
+			if ((route.sameOrigin || credential?.kind === 'session') && BODY_METHODS.has(info.method) && !sameOrigin(info)) {
 				throw new HttpError(403, 'CROSS_ORIGIN', 'Requests from other sites are refused.');
 			}
 			const query = parseQuery(info.query);

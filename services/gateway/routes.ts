@@ -7,6 +7,8 @@ export interface Route {
 	action: string;
 	auth: 'user' | 'public';
 	body: BodyKind;
+	/** Calls from another site's pages are refused, cookie or not. */
+	sameOrigin: boolean;
 }
 
 export interface RouteMatch {
@@ -16,7 +18,7 @@ export interface RouteMatch {
 
 interface ActionInfo {
 	name: string;
-	action?: { rest?: unknown; auth?: unknown; body?: unknown; visibility?: string };
+	action?: { rest?: unknown; auth?: unknown; body?: unknown; sameOrigin?: unknown; visibility?: string };
 }
 
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
@@ -36,7 +38,7 @@ export function routesFrom(actions: ActionInfo[], prefix = '/api'): Route[] {
 		if (!METHODS.has(method) || !path) throw new Error(`Action ${name} has an invalid rest route "${action.rest}".`);
 		if (action.body !== undefined && !BODY_KINDS.has(action.body)) throw new Error(`Action ${name} has an invalid body kind "${action.body}".`);
 		const body = (action.body ?? 'json') as BodyKind;
-		routes.push({ method, segments: splitPath(prefix + path), action: name, auth: action.auth === 'public' ? 'public' : 'user', body });
+		routes.push({ method, segments: splitPath(prefix + path), action: name, auth: action.auth === 'public' ? 'public' : 'user', body, sameOrigin: action.sameOrigin === true });
 	}
 	// Literal segments win over parameters, so /tokens/new is never taken for /tokens/:id.
 	return routes.sort((a, b) => paramCount(a) - paramCount(b));

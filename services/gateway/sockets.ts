@@ -12,6 +12,8 @@ export interface SocketUser {
 	/** The upgrade request, kept until its credential is checked. */
 	request?: RequestInfo;
 	closed?: boolean;
+	/** Closes the socket when its session or token expires. */
+	expiry?: NodeJS.Timeout;
 }
 
 export interface SocketOptions {
@@ -29,6 +31,21 @@ export const userTopic = (userId: string) => `user/${userId}`;
 
 /** Close codes the SPA understands: it stops reconnecting on these and shows the sign-in page. */
 export const CLOSE_SESSION_ENDED = 4001;
+
+/** Ends the socket when its credential expires (a timer holds at most about 24.8 days: a later expiry is waited for in steps). */
+function closeAtExpiry(ws: WebSocket<SocketUser>, expiresAt: number): void {
+	const user = ws.getUserData();
+	const inMs = expiresAt - Date.now();
+	user.expiry = setTimeout(
+		() => {
+			if (user.closed) return;
+			if (Date.now() >= expiresAt) ws.end(CLOSE_SESSION_ENDED, 'The sign-in has expired.');
+			else closeAtExpiry(ws, expiresAt);
+		},
+		Math.max(0, Math.min(inMs, 2 ** 31 - 1)),
+	);
+	user.expiry.unref();
+}
 
 /**
  * `/ws`: one socket per browser tab, opened with the session cookie or a bearer token and
@@ -67,6 +84,7 @@ export class Sockets {
 			close: ws => {
 				const user = ws.getUserData();
 				user.closed = true;
+				clearTimeout(user.expiry);
 				this.admitting.delete(ws);
 				const set = this.byUser.get(user.userId);
 				set?.delete(ws);
@@ -120,6 +138,7 @@ export class Sockets {
 				this.admitting.delete(ws);
 				if (!auth) return void ws.end(CLOSE_SESSION_ENDED, 'Sign in first.');
 				Object.assign(user, { userId: auth.userId, sessionHash: auth.sessionHash, tokenHash: auth.tokenHash });
+				if (auth.expiresAt) closeAtExpiry(ws, Date.parse(auth.expiresAt));
 				let set = this.byUser.get(auth.userId);
 				if (!set) this.byUser.set(auth.userId, (set = new Set()));
 				set.add(ws);

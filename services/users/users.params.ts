@@ -153,4 +153,6 @@ export interface Authentication {
 	userId: string;
 	sessionHash?: string;
 	tokenHash?: string;
+	/** When the credential stops working (ISO 8601); absent for a token that never expires. */
+	expiresAt?: string;
 }

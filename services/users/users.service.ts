@@ -122,6 +122,7 @@ const UsersService: FleetServiceSchema<Settings, Methods, Locals> = {
 		register: {
 			rest: 'POST /auth/register',
 			auth: 'public',
+			sameOrigin: true,
 			params: P.registerParams,
 			async handler(ctx: Context<P.RegisterParams, SessionMeta>) {
 				const { email, name, password } = ctx.params;
@@ -153,6 +154,7 @@ const UsersService: FleetServiceSchema<Settings, Methods, Locals> = {
 		login: {
 			rest: 'POST /auth/login',
 			auth: 'public',
+			sameOrigin: true,
 			params: P.loginParams,
 			async handler(ctx: Context<P.LoginParams, SessionMeta>) {
 				const email = ctx.params.email.toLowerCase();
@@ -288,7 +290,7 @@ const UsersService: FleetServiceSchema<Settings, Methods, Locals> = {
 				if (ctx.params.sessionToken) {
 					const sessionHash = sha256(ctx.params.sessionToken);
 					const session = await em.findOne(Session, { tokenHash: sessionHash, expiresAt: { $gt: now } });
-					return session ? { userId: session.user.id, sessionHash } : null;
+					return session ? { userId: session.user.id, sessionHash, expiresAt: session.expiresAt.toISOString() } : null;
 				}
 				if (ctx.params.apiToken) {
 					const tokenHash = sha256(ctx.params.apiToken);
@@ -298,7 +300,7 @@ const UsersService: FleetServiceSchema<Settings, Methods, Locals> = {
 						token.lastUsedAt = now;
 						await em.flush();
 					}
-					return { userId: token.user.id, tokenHash };
+					return { userId: token.user.id, tokenHash, ...(token.expiresAt ? { expiresAt: token.expiresAt.toISOString() } : {}) };
 				}
 				return null;
 			},
