@@ -3,7 +3,7 @@ import { checkTemplate, tenantGreeting } from '../messages/compose.ts';
 import type { UserDto } from '../users/users.params.ts';
 import type { Campaign } from './campaign.entity.ts';
 import type { CampaignDto, CampaignFields } from './campaigns.params.ts';
-import { instantOf, wallTimeAt } from '../shared/zoned-time.ts';
+import { instantOf, parseInstant, wallTimeAt } from '../shared/zoned-time.ts';
 
 const { ValidationError } = Errors;
 
@@ -36,17 +36,14 @@ export function toCampaignDto(c: Campaign): CampaignDto {
 	};
 }
 
-/** An instant with its offset: a bare local time would be read in the server's zone. */
-const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
-
 /** Applies the editor's fields; an image URL is fetched and compressed once, here, not per recipient. */
 export async function applyFields(ctx: Context, c: Campaign, f: Partial<CampaignFields>): Promise<void> {
 	if (f.title !== undefined) c.title = f.title;
 	if (f.scheduledAt !== undefined) {
-		if (!ISO_WITH_OFFSET.test(f.scheduledAt) || Number.isNaN(Date.parse(f.scheduledAt))) {
-			throw invalid('scheduledAt', 'Use an ISO 8601 date and time with its offset, e.g. 2026-12-01T09:00:00+08:00.');
-		}
-		c.scheduledAt = new Date(f.scheduledAt);
+		// With its offset: a bare local time would be read in the server's zone. A date no calendar has is refused, not rolled over.
+		const at = parseInstant(f.scheduledAt);
+		if (!at) throw invalid('scheduledAt', 'Use a real date and time in ISO 8601 with its offset, e.g. 2026-12-01T09:00:00+08:00.');
+		c.scheduledAt = at;
 	}
 	if (f.niche !== undefined) c.niche = f.niche || null;
 	if (f.targetStatus !== undefined) c.targetStatus = f.targetStatus;

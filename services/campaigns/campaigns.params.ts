@@ -75,7 +75,7 @@ export const recipientsParams = {
 	id,
 	device: { type: 'uuid', optional: true },
 	status: { type: 'enum', values: ['pending', 'sending', 'sent', 'delivered', 'read', 'failed', 'cancelled'], optional: true },
-	page: { type: 'number', integer: true, min: 1, convert: true, optional: true },
+	page: { type: 'number', integer: true, min: 1, max: 1_000_000, convert: true, optional: true },
 	pageSize: { type: 'number', integer: true, min: 1, max: 500, convert: true, optional: true },
 } as const;
 export interface RecipientsParams {

@@ -13,8 +13,9 @@ import { progressMethods, sourceOf, type CampaignsLocals, type CampaignsSettings
 import { CampaignClock } from './firing.ts';
 import * as E from './campaigns.events.ts';
 import * as P from './campaigns.params.ts';
+import { parseInstant } from '../shared/zoned-time.ts';
 
-const { MoleculerClientError } = Errors;
+const { MoleculerClientError, ValidationError } = Errors;
 
 interface Methods extends ProgressMethods, TickerMethods {
 	saveCampaign(ctx: Context, campaign: Campaign, fields: Partial<P.CampaignFields>): Promise<P.CampaignDto>;
@@ -54,8 +55,13 @@ const CampaignsService: FleetServiceSchema<CampaignsSettings, Methods, Campaigns
 				const userId = userOf(ctx).id;
 				const where: Record<string, unknown> = { user: userId };
 				const range: Record<string, Date> = {};
-				if (ctx.params.from && !Number.isNaN(Date.parse(ctx.params.from))) range.$gte = new Date(ctx.params.from);
-				if (ctx.params.to && !Number.isNaN(Date.parse(ctx.params.to))) range.$lt = new Date(ctx.params.to);
+				for (const [bound, op] of [['from', '$gte'], ['to', '$lt']] as const) {
+					const text = ctx.params[bound];
+					if (!text) continue;
+					const at = parseInstant(text);
+					if (!at) throw new ValidationError('Some fields are not valid.', 'VALIDATION_ERROR', [{ field: bound, message: 'Use a date and time in ISO 8601 with its offset, e.g. 2026-12-01T00:00:00+08:00.', type: bound }]);
+					range[op] = at;
+				}
 				if (Object.keys(range).length) where.scheduledAt = range;
 				if (ctx.params.status) where.status = ctx.params.status;
 				const em = emOf(ctx);

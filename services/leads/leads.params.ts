@@ -76,13 +76,16 @@ export interface LeadFilters {
 }
 
 export const MAX_PAGE_SIZE = 500;
+/** Beyond these a page or offset can only be a mistake (or a probe): refused, not sent to the database. */
+const MAX_PAGE = 1_000_000;
+const MAX_OFFSET = 100_000_000;
 export const listParams = {
 	$$strict: true,
 	...filterFields,
-	page: { type: 'number', integer: true, min: 1, convert: true, optional: true },
+	page: { type: 'number', integer: true, min: 1, max: MAX_PAGE, convert: true, optional: true },
 	pageSize: { type: 'number', integer: true, min: 1, max: MAX_PAGE_SIZE, convert: true, optional: true },
 	limit: { type: 'number', integer: true, min: 1, max: MAX_PAGE_SIZE, convert: true, optional: true },
-	offset: { type: 'number', integer: true, min: 0, convert: true, optional: true },
+	offset: { type: 'number', integer: true, min: 0, max: MAX_OFFSET, convert: true, optional: true },
 } as const;
 export interface ListParams extends LeadFilters {
 	page?: number;

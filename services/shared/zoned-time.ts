@@ -90,3 +90,21 @@ export function zonedDateAndTime(at: string | number | Date, timeZone: string): 
 	const w = wallTimeAt(new Date(at), timeZone);
 	return { date: dateText(w), time: timeText(w) };
 }
+
+/** `2026-12-01T09:00`, seconds and fraction optional, then `Z` or an offset such as `+08:00`. */
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-](\d{2}):?(\d{2}))$/;
+
+/**
+ * An ISO 8601 instant with its offset, or null when the text is not one or names a moment no
+ * calendar has (`2031-02-30`, hour 24, an offset past ±14:00), or lies outside years 1970–9999.
+ */
+export function parseInstant(text: string): Date | null {
+	const m = ISO_INSTANT.exec(text);
+	if (!m) return null;
+	const [year, month, day, hour, minute, second] = m.slice(1, 7).map(part => Number(part ?? 0));
+	const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+	if (year < 1970 || month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59) return null;
+	if (m[7] !== 'Z' && (Number(m[8]) > 14 || Number(m[9]) > 59)) return null;
+	const at = Date.parse(text);
+	return Number.isNaN(at) ? null : new Date(at);
+}

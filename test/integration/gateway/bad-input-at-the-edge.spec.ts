@@ -65,6 +65,18 @@ describe('bad input is refused at the edge with a field error, and loses nothing
 		expect([unknown.status, unknown.body.error.code]).toEqual([415, 'UNSUPPORTED_CHARSET']);
 	});
 
+	it('answers huge page numbers and impossible or garbled dates with 400, never 500', async () => {
+		for (const path of ['/api/leads?page=1e300', '/api/leads?offset=9999999999999999999999', '/api/campaigns?from=-271821-04-20T00:00:00Z', '/api/campaigns?from=garbage', '/api/campaigns?to=2031-13-01T00:00:00Z']) {
+			const { status, body } = await client.get(path);
+			expect([path, status, body.error?.code]).toEqual([path, 400, 'VALIDATION_ERROR']);
+		}
+		const impossible = await client.post('/api/campaigns', { title: 'Leap', scheduledAt: '2031-02-30T10:00:00Z', message: 'Hi' });
+		expect([impossible.status, impossible.body.error.fields]).toEqual([400, [{ field: 'scheduledAt', message: expect.stringMatching(/real date/) }]]);
+		const real = await client.post('/api/campaigns', { title: 'Leap', scheduledAt: '2032-02-29T10:00:00+08:00', message: 'Hi', draft: true });
+		expect([real.status, real.body.scheduledAt]).toEqual([201, '2032-02-29T02:00:00.000Z']);
+		expect((await client.get(`/api/campaigns/${real.body.id}/recipients?page=1e300`)).status).toBe(400);
+	});
+
 	it('takes a write’s fields from its body only, never from the address', async () => {
 		const signIn = await fetch(`${node.url}/api/auth/login?email=a%40example.com&password=whatever-long`, { method: 'POST' });
 		expect(signIn.status).toBe(400);

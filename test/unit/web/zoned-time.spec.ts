@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cloneScheduledAt } from '../../../services/campaigns/campaign-dto.ts';
-import { parseWallTime, zonedDateAndTime, zonedIso } from '../../../services/shared/zoned-time.ts';
+import { parseInstant, parseWallTime, zonedDateAndTime, zonedIso } from '../../../services/shared/zoned-time.ts';
 
 describe('the editor turns a date and time in the tenant’s zone into an instant with its offset', () => {
 	it('uses the zone’s own offset, whatever the browser’s zone', () => {
@@ -49,5 +49,16 @@ describe('the editor turns a date and time in the tenant’s zone into an instan
 		expect(cloneScheduledAt(original, 'America/New_York', new Date('2026-03-20T15:00:00Z')).toISOString()).toBe('2026-03-20T13:30:00.000Z');
 		// Just after midnight in Kuala Lumpur it is still the day before in UTC: "today" is the tenant's day.
 		expect(cloneScheduledAt(new Date('2026-01-10T01:00:00Z'), 'Asia/Kuala_Lumpur', new Date('2026-03-19T16:30:00Z')).toISOString()).toBe('2026-03-20T01:00:00.000Z');
+	});
+});
+
+describe('reading an instant someone typed', () => {
+	it('takes ISO 8601 with its offset, and refuses dates no calendar has instead of rolling them over', () => {
+		expect(parseInstant('2026-12-01T09:00:00+08:00')?.toISOString()).toBe('2026-12-01T01:00:00.000Z');
+		expect(parseInstant('2026-12-01T09:00Z')?.toISOString()).toBe('2026-12-01T09:00:00.000Z');
+		expect(parseInstant('2028-02-29T00:00:00.123Z')?.toISOString()).toBe('2028-02-29T00:00:00.123Z');
+		for (const text of ['2031-02-30T10:00:00Z', '2027-02-29T00:00:00Z', '2026-04-31T00:00:00Z', '2026-12-01T24:00:00Z', '2026-12-01T09:00:00', '2026-12-01T09:00:00+15:00', '-271821-04-20T00:00:00Z', '1969-12-31T23:59:59Z', 'garbage', '']) {
+			expect([text, parseInstant(text)]).toEqual([text, null]);
+		}
 	});
 });
