@@ -26,7 +26,7 @@ import { createDatabase, tempDir } from '../test/helpers/databases.ts';
 import { Client, LiveSocket } from '../test/helpers/http.ts';
 import { freePort, type NodeProcess } from '../test/helpers/processes.ts';
 import type { LoggedEvent } from '../services/whatsapp-double/events.ts';
-import { cleanUp, cleanUpOnInterrupt, cpuSince, formatCores, LINK_CONCURRENCY, linkDevices, log, logProblems, nodeEnv, startDouble, startFleetcast, type Fleet } from './fleet.ts';
+import { BENCH_METRICS_TOKEN, cleanUp, cleanUpOnInterrupt, cpuSince, formatCores, LINK_CONCURRENCY, linkDevices, log, logProblems, nodeEnv, startDouble, startFleetcast, type Fleet } from './fleet.ts';
 const { values: flags, positionals } = parseArgs({ allowPositionals: true, options: { concurrency: { type: 'string' }, jitter: { type: 'string' } } });
 const N = Number(positionals[0] ?? 1000);
 if (!Number.isInteger(N) || N < 1) throw new Error(`N must be a positive integer, got ${positionals[0]}`);
@@ -62,7 +62,7 @@ function residentBytes(pid: number): { rss: number; peak: number } {
 
 /** Values of the node's Prometheus text, by metric name (label sets summed). */
 async function readMetrics(url: string): Promise<Map<string, number>> {
-	const text = await (await fetch(`${url}/metrics`)).text();
+	const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${BENCH_METRICS_TOKEN}` } })).text();
 	const values = new Map<string, number>();
 	for (const line of text.split('\n')) {
 		const match = /^([a-zA-Z_:][\w:]*)(?:\{[^}]*\})?\s+(\S+)$/.exec(line);

@@ -83,6 +83,9 @@ export interface Fleet {
 }
 
 /** The environment of a node on its own, on the fleet's database and double, listening at `port`. */
+/** The token the benchmarks read `/metrics` with. */
+export const BENCH_METRICS_TOKEN = 'bench-metrics';
+
 export function nodeEnv(fleet: Fleet, port: number): Record<string, string> {
 	return {
 		PORT: String(port),
@@ -91,6 +94,7 @@ export function nodeEnv(fleet: Fleet, port: number): Record<string, string> {
 		DATABASE_URL: fleet.db!.databaseUrl!,
 		WHATSAPP_DOUBLE_URL: fleet.double!.url,
 		LOG_LEVEL: 'warn',
+		METRICS_TOKEN: BENCH_METRICS_TOKEN,
 		// One node on its own: no cluster, no shared cache or limiter even if the shell sets them.
 		TRANSPORTER: '',
 		REDIS_URL: '',

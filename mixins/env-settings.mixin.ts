@@ -23,6 +23,8 @@ export interface Env {
 	importLimitBytes: number;
 	sessionTtlDays: number;
 	cookieSecure: boolean | undefined;
+	/** The bearer token Prometheus sends for `/metrics`; without one the metrics are not served. */
+	metricsToken: string | undefined;
 	/** Which proxies in front may tell the client's address and protocol (see the gateway's client-address.ts). */
 	trustProxy: string | undefined;
 	webDist: string;
@@ -108,6 +110,7 @@ export function readEnv(): Env {
 		sessionTtlDays: int('SESSION_TTL_DAYS', 30),
 		cookieSecure: flag('COOKIE_SECURE'),
 		trustProxy: text('TRUST_PROXY'),
+		metricsToken: text('METRICS_TOKEN'),
 		webDist: path.resolve(text('WEB_DIST') ?? 'web/dist'),
 		databasePoolMax: int('DATABASE_POOL_MAX', 10),
 		loginMaxPerEmail: int('LOGIN_MAX_PER_EMAIL', 100),

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { App, us_listen_socket_close, us_socket_local_port, type HttpResponse, type TemplatedApp, type us_listen_socket } from 'uws-pack';
 import type { Context } from 'moleculer';
 import type { DownloadMeta, FleetServiceSchema } from '../../mixins/service-schema.ts';
@@ -24,6 +25,8 @@ interface Settings {
 	host: string;
 	bodyLimits: BodyLimits;
 	cookieSecure?: boolean;
+	/** METRICS_TOKEN: `/metrics` answers only a request bearing it. */
+	metricsToken?: string;
 	/** TRUST_PROXY as written: unset, a hop count, or addresses and ranges. */
 	trustProxy?: string;
 	webDist: string;
@@ -59,6 +62,12 @@ const PAGE_HEADERS = {
 	'Referrer-Policy': 'same-origin',
 	'X-Frame-Options': 'DENY',
 };
+
+/** Compares two secrets in constant time (by their digests, so their lengths tell nothing either). */
+function sameSecret(given: string, expected: string): boolean {
+	const digest = (text: string) => createHash('sha256').update(text).digest();
+	return timingSafeEqual(digest(given), digest(expected));
+}
 
 function credentialOf(info: RequestInfo): { kind: CredentialKind; secret: string } | undefined {
 	const bearer = /^Bearer\s+(\S+)$/i.exec(info.headers.authorization ?? '')?.[1];
@@ -99,6 +108,7 @@ const GatewayService: FleetServiceSchema<Settings, Methods, Locals> = {
 			bodyLimits: { json: env.bodyLimitBytes, csv: env.importLimitBytes, image: env.mediaUploadLimitBytes },
 			cookieSecure: env.cookieSecure,
 			trustProxy: env.trustProxy,
+			metricsToken: env.metricsToken,
 			webDist: env.webDist,
 			wsMaxBackpressure: 1024 * 1024,
 		})),
@@ -138,6 +148,11 @@ const GatewayService: FleetServiceSchema<Settings, Methods, Locals> = {
 					return send(state, json(ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', node: this.broker.nodeID }));
 				}
 				if (path === '/metrics') {
+					const token = this.settings.metricsToken;
+					if (!token) throw new HttpError(404, 'NOT_FOUND', 'Metrics are served only when METRICS_TOKEN is set.');
+					if (!sameSecret(/^Bearer\s+(\S+)$/i.exec(info.headers.authorization ?? '')?.[1] ?? '', token)) {
+						throw new HttpError(401, 'UNAUTHENTICATED', 'Send the metrics token as a bearer token.', undefined, { 'WWW-Authenticate': 'Bearer' });
+					}
 					return send(state, { status: 200, body: this.metricsText(), headers: { 'Content-Type': 'text/plain; version=0.0.4' } });
 				}
 				if (path === '/api' || path.startsWith('/api/')) {

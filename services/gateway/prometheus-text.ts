@@ -6,11 +6,19 @@ type PrometheusInternals = {
 	generatePrometheusResponse(): string;
 };
 
+/** What the host is and who runs it: of no use to a dashboard, and of use to an attacker. */
+const HOST_DETAILS = ['process.arguments', 'process.pid', 'process.ppid', 'os.hostname', 'os.release', 'os.user.*', 'os.network.*'];
+
 /**
- * Moleculer's Prometheus exposition without its own HTTP server: the gateway serves the text at
- * `/metrics` on the main port, so several nodes on one host never fight over a metrics port.
+ * Moleculer's Prometheus exposition without its own HTTP server and without host details: the
+ * gateway serves the text at `/metrics` on the main port (behind METRICS_TOKEN), so several nodes
+ * on one host never fight over a metrics port.
  */
 export class PrometheusText extends MetricReporters.Prometheus {
+	constructor() {
+		super({ excludes: HOST_DETAILS });
+	}
+
 	override init(registry: MetricRegistry): void {
 		MetricReporters.Base.prototype.init.call(this, registry);
 		const self = this as unknown as PrometheusInternals;

@@ -7,7 +7,7 @@ describe('health, metrics and the dashboard pages', () => {
 	let node: TestNode;
 	beforeAll(async () => {
 		db = pgliteDatabase();
-		node = await startNode({ db });
+		node = await startNode({ db, settings: { gateway: { port: 0, host: '127.0.0.1', metricsToken: 'scrape-me' } } });
 	});
 	afterAll(async () => {
 		await node?.stop();
@@ -33,13 +33,24 @@ describe('health, metrics and the dashboard pages', () => {
 		}
 	});
 
-	it('serves Prometheus text with the broker’s request metrics', async () => {
+	it('serves Prometheus text with the broker’s request metrics, to the metrics token only', async () => {
 		await fetch(`${node.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email":"a@b.co","password":"nope"}' });
-		const res = await fetch(`${node.url}/metrics`);
-		expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
-		const text = await res.text();
+		expect((await fetch(`${node.url}/metrics`)).status).toBe(401);
+		expect((await fetch(`${node.url}/metrics`, { headers: { authorization: 'Bearer guess' } })).status).toBe(401);
+		const scrape = () => fetch(`${node.url}/metrics`, { headers: { authorization: 'Bearer scrape-me' } });
+		expect((await scrape()).headers.get('content-type')).toMatch(/^text\/plain/);
+		const text = await (await scrape()).text();
 		expect(text).toMatch(/^# TYPE moleculer_request_total counter$/m);
 		expect(text).toMatch(/moleculer_request_total\{[^}]*action="users\.login"/);
+	});
+
+	it('does not serve metrics at all without a metrics token', async () => {
+		const plain = await startNode({ db: pgliteDatabase() });
+		try {
+			expect((await fetch(`${plain.url}/metrics`)).status).toBe(404);
+		} finally {
+			await plain.stop();
+		}
 	});
 
 	it('serves the SPA for client-side routes, hashed assets as immutable, and 404 for missing files', async () => {
