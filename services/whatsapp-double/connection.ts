@@ -47,6 +47,11 @@ export class Connection {
 	companion: Companion | undefined;
 	/** Set while the account is silenced: nothing is answered or sent. */
 	silenced = false;
+	/**
+	 * Receipts sent to this companion and not acked yet, by `receipt:<id>:<from>`. As WhatsApp does,
+	 * what a companion never acked is delivered again at its next login.
+	 */
+	readonly unacked = new Map<string, BinaryNode>();
 	private closed = false;
 	private answeredHello = false;
 	private queue: Promise<void> = Promise.resolve();

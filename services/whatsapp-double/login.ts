@@ -65,7 +65,9 @@ export class LoginFlow {
 		this.ctx.events.push({ type: 'device.logged-in', phone, device, socketId: connection.id });
 		const queued = companion.offline.splice(0);
 		for (const stanza of queued) {
-			connection.send({ ...stanza, attrs: { ...stanza.attrs, offline: '1' } });
+			const replayed = { ...stanza, attrs: { ...stanza.attrs, offline: '1' } };
+			connection.send(replayed);
+			if (stanza.tag === 'receipt') connection.unacked.set(`receipt:${stanza.attrs.id}:${stanza.attrs.from}`, replayed);
 			if (stanza.tag === 'message') this.ctx.events.push({ type: 'message.delivered', device, from: stanza.attrs.from, id: stanza.attrs.id, offline: true });
 		}
 		connection.send({ tag: 'ib', attrs: { from: 's.whatsapp.net' }, content: [{ tag: 'offline', attrs: { count: String(queued.length) } }] });

@@ -139,6 +139,7 @@ export class Messaging {
 			return;
 		}
 		connection.send(stanza);
+		if (stanza.tag === 'receipt') connection.unacked.set(ackKey('receipt', stanza.attrs.id, stanza.attrs.from), stanza);
 		if (stanza.tag === 'message') {
 			const encryption = child(stanza, 'enc')?.attrs.type;
 			this.ctx.events.push({ type: 'message.delivered', device: connection.deviceJid!, from: stanza.attrs.from, id: stanza.attrs.id, encryption, offline: false });
@@ -180,6 +181,23 @@ export class Messaging {
 		for (const connection of this.ctx.online.ofAccount(account)) connection.send(node('chatstate', { from }, [content]));
 	}
 
+	/** A companion's ack of a stanza sent to it: a receipt it acked is not delivered again. */
+	onAck(connection: Connection, stanza: BinaryNode): void {
+		const { id, to } = stanza.attrs;
+		connection.unacked.delete(ackKey(stanza.attrs.class, id, to));
+	}
+
+	/** A companion's socket closed: the receipts it never acked go to its next connection. */
+	onClose(connection: Connection): void {
+		const { account, companion } = connection;
+		if (!account || !companion || connection.unacked.size === 0) return;
+		const unacked = [...connection.unacked.values()];
+		connection.unacked.clear();
+		const live = this.ctx.online.companion(account, companion.deviceId);
+		if (live && live !== connection) for (const stanza of unacked) live.send({ ...stanza, attrs: { ...stanza.attrs, offline: '1' } });
+		else companion.offline.unshift(...unacked);
+	}
+
 	/** Receipts a companion sends (delivered, read, …): recorded, and passed on when for another account. */
 	onReceipt(connection: Connection, stanza: BinaryNode): void {
 		const { id, to, type = 'delivery' } = stanza.attrs;
@@ -208,4 +226,9 @@ export class Messaging {
 		if (!connection.deviceJid || !state) return;
 		this.ctx.events.push({ type: 'chatstate.sent', device: connection.deviceJid, to: stanza.attrs.to, state: state.attrs.media === 'audio' ? 'recording' : state.tag });
 	}
+}
+
+/** Names a stanza the way the companion's ack of it does (`class`, `id`, and the ack's `to` = the stanza's `from`). */
+function ackKey(kind: string | undefined, id: string | undefined, from: string | undefined): string {
+	return `${kind}:${id}:${from}`;
 }

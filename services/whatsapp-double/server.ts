@@ -254,6 +254,8 @@ export class WhatsAppDouble {
 				return this.messaging.onMessage(connection, node);
 			case 'receipt':
 				return this.messaging.onReceipt(connection, node);
+			case 'ack':
+				return this.messaging.onAck(connection, node);
 			case 'presence':
 				return this.messaging.onPresence(connection, node);
 			case 'chatstate':
@@ -264,6 +266,7 @@ export class WhatsAppDouble {
 	private onClose(connection: Connection): void {
 		this.connections.delete(connection);
 		this.online.remove(connection);
+		this.messaging.onClose(connection);
 		this.pairing.onClose(connection);
 		this.events.push({ type: 'socket.closed', socketId: connection.id, device: connection.deviceJid });
 	}
