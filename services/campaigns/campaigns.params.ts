@@ -100,6 +100,23 @@ export interface RetryParams {
 	deviceId?: string;
 }
 
+/** Resending interrupted messages says, in so many words, that a contact may get one twice. */
+export const resendInterruptedParams = {
+	...retryParams,
+	mayDuplicate: {
+		type: 'equal',
+		value: true,
+		strict: true,
+		messages: {
+			required: 'Say mayDuplicate: true. An interrupted message may have arrived already; resending it can reach the contact twice.',
+			equalValue: 'Say mayDuplicate: true. An interrupted message may have arrived already; resending it can reach the contact twice.',
+		},
+	},
+} as const;
+export interface ResendInterruptedParams extends RetryParams {
+	mayDuplicate: true;
+}
+
 export interface CampaignDto {
 	id: string;
 	title: string;

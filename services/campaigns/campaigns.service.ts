@@ -19,6 +19,7 @@ const { MoleculerClientError, ValidationError } = Errors;
 
 interface Methods extends ProgressMethods, TickerMethods {
 	saveCampaign(ctx: Context, campaign: Campaign, fields: Partial<P.CampaignFields>): Promise<P.CampaignDto>;
+	requeue(campaign: Campaign, action: 'messages.retryFailed' | 'messages.retryInterrupted', deviceId: string | undefined): Promise<{ retried: number }>;
 }
 
 type This = Service<CampaignsSettings> & Methods & CampaignsLocals;
@@ -205,13 +206,21 @@ const CampaignsService: FleetServiceSchema<CampaignsSettings, Methods, Campaigns
 			rest: 'POST /campaigns/:id/retry-failed',
 			params: P.retryParams,
 			record: ownCampaign,
-			async handler(ctx: Context<P.RetryParams>) {
-				const campaign = recordOf<Campaign>(ctx);
-				if (OPEN.includes(campaign.status) || campaign.status === 'cancelled') throw new MoleculerClientError('Only a campaign that has fired can retry its failed messages.', 409, 'CAMPAIGN_STATE');
-				const { retried } = await ctx.call<{ retried: number }, object>('messages.retryFailed', { ...sourceOf(campaign.id), deviceId: ctx.params.deviceId });
-				if (retried > 0) await this.clock.transition(campaign.id, ['completed', 'completed_with_failures', 'failed'], 'running', null);
-				await this.settle(campaign.id, true);
-				return { retried };
+			handler(ctx: Context<P.RetryParams>) {
+				return this.requeue(recordOf<Campaign>(ctx), 'messages.retryFailed', ctx.params.deviceId);
+			},
+		},
+
+		/**
+		 * Resends the messages whose send a stopped node cut off. Separate from retrying failures:
+		 * WhatsApp may have delivered one already, so the caller says it accepts a possible duplicate.
+		 */
+		resendInterrupted: {
+			rest: 'POST /campaigns/:id/resend-interrupted',
+			params: P.resendInterruptedParams,
+			record: ownCampaign,
+			handler(ctx: Context<P.ResendInterruptedParams>) {
+				return this.requeue(recordOf<Campaign>(ctx), 'messages.retryInterrupted', ctx.params.deviceId);
 			},
 		},
 
@@ -252,6 +261,15 @@ const CampaignsService: FleetServiceSchema<CampaignsSettings, Methods, Campaigns
 
 	methods: {
 		...progressMethods,
+
+		/** Queues failed messages again through `action`; the campaign runs until they end. */
+		async requeue(campaign, action, deviceId) {
+			if (OPEN.includes(campaign.status) || campaign.status === 'cancelled') throw new MoleculerClientError('Only a campaign that has fired can send its failed messages again.', 409, 'CAMPAIGN_STATE');
+			const { retried } = await this.broker.call<{ retried: number }, object>(action, { ...sourceOf(campaign.id), deviceId });
+			if (retried > 0) await this.clock.transition(campaign.id, ['completed', 'completed_with_failures', 'failed'], 'running', null);
+			await this.settle(campaign.id, true);
+			return { retried };
+		},
 
 		async saveCampaign(ctx, campaign, fields) {
 			await applyFields(ctx, campaign, fields);

@@ -101,10 +101,13 @@ export interface RecipientDto {
 	updatedAt: string;
 }
 
-/** Counters of one source record (or one device in it). */
-export type Counters = Record<'shouldSend' | MessageStatus, number>;
+/**
+ * Counters of one source record (or one device in it) by status; `interrupted` counts the failed
+ * ones whose send was cut off by a stopped node (they may have arrived).
+ */
+export type Counters = Record<'shouldSend' | 'interrupted' | MessageStatus, number>;
 
-export const EMPTY_COUNTERS: Counters = { shouldSend: 0, pending: 0, sending: 0, sent: 0, delivered: 0, read: 0, failed: 0, cancelled: 0 };
+export const EMPTY_COUNTERS: Counters = { shouldSend: 0, pending: 0, sending: 0, sent: 0, delivered: 0, read: 0, failed: 0, interrupted: 0, cancelled: 0 };
 
 /**
  * What the source of a message supplies when it is sent (`<service>.messageContent`): the template

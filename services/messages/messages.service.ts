@@ -147,6 +147,16 @@ const MessagesService: FleetServiceSchema<Settings, Methods, Locals> = {
 			},
 		},
 
+		/** Resends a source record's interrupted messages: an explicit choice, since one may have arrived. */
+		retryInterrupted: {
+			...internal,
+			async handler(ctx: Context<P.RetryParams>) {
+				const result = await this.outbox.retryInterrupted(ctx.params);
+				this.enqueued(ctx, result.deviceIds);
+				return { retried: result.count };
+			},
+		},
+
 		/** One page of a source record's recipients, for a report's drill-down. */
 		recipients: {
 			...internal,

@@ -232,12 +232,24 @@ export class Outbox {
 		);
 	}
 
-	/** Puts a source record's failed messages back in the queue (those to numbers not on WhatsApp stay failed). */
-	async retryFailed({ source, sourceId, deviceId }: RetryParams): Promise<{ count: number; deviceIds: string[] }> {
+	/**
+	 * Puts a source record's failed messages back in the queue. Those to numbers not on WhatsApp
+	 * stay failed, and so do interrupted ones (they may have arrived): only `retryInterrupted` resends those.
+	 */
+	retryFailed(ref: RetryParams): Promise<{ count: number; deviceIds: string[] }> {
+		return this.requeue(ref, `error not like 'not on WhatsApp%' and error not like 'interrupted%'`);
+	}
+
+	/** Puts a source record's interrupted messages back in the queue: the contact may get one twice. */
+	retryInterrupted(ref: RetryParams): Promise<{ count: number; deviceIds: string[] }> {
+		return this.requeue(ref, `error like 'interrupted%'`);
+	}
+
+	private async requeue({ source, sourceId, deviceId }: RetryParams, which: string): Promise<{ count: number; deviceIds: string[] }> {
 		const rows = await this.db.execute<{ device_id: string }[]>(
 			`update messages set status = 'pending', error = null, claimed_node = null, claimed_epoch = null, not_before = now(), updated_at = now(),
 			   expires_at = case when expires_at is null then null else now() + (expires_at - created_at) end
-			 where source = ? and source_id = ? and status = 'failed' and (?::uuid is null or device_id = ?::uuid) and error not like 'not on WhatsApp%'
+			 where source = ? and source_id = ? and status = 'failed' and (?::uuid is null or device_id = ?::uuid) and ${which}
 			 returning device_id`,
 			[source, sourceId, deviceId ?? null, deviceId ?? null],
 		);
@@ -246,8 +258,9 @@ export class Outbox {
 
 	/** Counters per device of one source record. */
 	async counts({ source, sourceId }: SourceRef): Promise<Map<string, Counters>> {
-		const rows = await this.db.execute<{ device_id: string; status: MessageStatus; n: number }[]>(
-			`select device_id, status, count(*)::int as n from messages where source = ? and source_id = ? group by device_id, status`,
+		const rows = await this.db.execute<{ device_id: string; status: MessageStatus; n: number; interrupted: number }[]>(
+			`select device_id, status, count(*)::int as n, (count(*) filter (where error like 'interrupted%'))::int as interrupted
+			 from messages where source = ? and source_id = ? group by device_id, status`,
 			[source, sourceId],
 		);
 		const byDevice = new Map<string, Counters>();
@@ -255,6 +268,7 @@ export class Outbox {
 			const counters = byDevice.get(row.device_id) ?? { ...EMPTY_COUNTERS };
 			counters[row.status] += row.n;
 			counters.shouldSend += row.n;
+			if (row.status === 'failed') counters.interrupted += row.interrupted;
 			byDevice.set(row.device_id, counters);
 		}
 		return byDevice;

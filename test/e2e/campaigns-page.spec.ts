@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sqlOf } from '../../mixins/orm.middleware.ts';
 import { zonedDateAndTime } from '../../services/shared/zoned-time.ts';
 import { browserTestbed, browserTestsEnabled, registerThroughForm } from '../helpers/browser.ts';
 import { CAMPAIGN_NODE_SERVICES, FAST_CAMPAIGN_SETTINGS, NO_PACING, testImage } from '../helpers/campaigns.ts';
@@ -174,6 +175,28 @@ describe.runIf(browserTestsEnabled())('a user plans a campaign in the dashboard 
 		await expect.poll(() => bed.page.getByRole('status').filter({ hasText: /^Nothing could be retried: numbers without WhatsApp stay failed\.$/ }).count()).toBe(1);
 		expect(await counter('counter-failed').textContent()).toBe('1');
 		expect(contacts[LEADS[0]].received()).toHaveLength(1);
+	});
+
+	it('resends an interrupted message only when asked in its own words, warning that it may arrive twice', async () => {
+		// As a node killed mid-send leaves one: failed, interrupted, and no receipt came.
+		const [message] = await sqlOf(bed.node.broker).execute<{ id: string }[]>(
+			`update messages set status = 'failed', error = 'interrupted: the node sending it stopped; not re-sent (retry it by hand)', delivered_at = null, read_at = null
+			 where id = (select id from messages where source_id = ? and recipient = ? limit 1) returning id`,
+			[campaignId, `+${contacts[LEADS[0]].phone}`],
+		);
+		expect(message).toBeDefined();
+		await bed.page.reload();
+		await expect.poll(() => counter('counter-failed').textContent()).toBe('2');
+		// Retry failed leaves it alone; its own button asks first.
+		await bed.page.getByRole('button', { name: 'Retry failed', exact: true }).click();
+		await expect.poll(() => bed.page.getByRole('status').filter({ hasText: /^Nothing could be retried/ }).count()).toBe(1);
+		await bed.page.getByRole('button', { name: 'Resend interrupted…' }).click();
+		const dialog = bed.page.getByRole('dialog', { name: 'Resend 1 interrupted message?' });
+		expect((await dialog.textContent())!.replace(/\s+/g, " ")).toMatch(/may have delivered it already.*get the same message twice/);
+		await dialog.getByRole('button', { name: 'Resend anyway' }).click();
+		await expect.poll(() => bed.page.getByRole('status').filter({ hasText: '1 interrupted message queued again.' }).count()).toBe(1);
+		await expect.poll(() => contacts[LEADS[0]].received().length, { timeout: 20_000 }).toBe(2);
+		await expect.poll(() => counter('counter-failed').textContent()).toBe('1');
 	});
 
 	it('clones it: the editor opens with the copy, which is scheduled, cancelled and deleted', async () => {

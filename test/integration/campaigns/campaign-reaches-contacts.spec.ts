@@ -132,9 +132,11 @@ describe('a campaign reaches each matching lead once, personalised, from the lea
 			['POST', `/api/campaigns/${campaignId}/clone`],
 			['POST', `/api/campaigns/${campaignId}/cancel`],
 			['POST', `/api/campaigns/${campaignId}/retry-failed`],
+			['POST', `/api/campaigns/${campaignId}/resend-interrupted`],
 			['DELETE', `/api/campaigns/${campaignId}`],
 		]) {
-			const res = await other.request(method, path, method === 'PATCH' ? { title: 'Mine now' } : method === 'GET' || method === 'DELETE' ? undefined : {});
+			const body = method === 'PATCH' ? { title: 'Mine now' } : path.endsWith('/resend-interrupted') ? { mayDuplicate: true } : method === 'GET' || method === 'DELETE' ? undefined : {};
+			const res = await other.request(method, path, body);
 			expect(res.status, `${method} ${path}`).toBe(404);
 		}
 		expect((await other.get('/api/campaigns')).body.items).toEqual([]);

@@ -89,4 +89,27 @@ describe('a campaign that ended with an interrupted send follows the receipt tha
 		const report = await node.broker.call<ReportDto, object>('campaigns.report', { id: campaignId }, { meta: { user: { id: userId } } });
 		expect(report.totals).toMatchObject({ sent: 1, delivered: 1, failed: 0 });
 	});
+
+	it('leaves an interrupted message out of retry-failed; resending it is its own choice, made knowing it may arrive twice', async () => {
+		const meta = { meta: { user: { id: userId } } };
+		const otherId = randomUUID();
+		await sqlOf(node.broker).execute(
+			`insert into campaigns (id, user_id, title, scheduled_at, message, status, should_send, fired_at, firing_done, created_at, updated_at)
+			 values (?, ?, 'Second', now(), 'Hello', 'running', 1, now(), true, now(), now())`,
+			[otherId, userId],
+		);
+		await sqlOf(node.broker).execute(`update device_leases set node_id = 'node-b', epoch = 2 where device_id = ?`, [deviceId]);
+		await node.broker.call('messages.enqueue', { userId, source: 'campaign', sourceId: otherId, messages: [{ key: '+60123470009', deviceId, leadId: null, recipient: '+60123470009' }] } satisfies EnqueueParams);
+		await node.broker.call<ClaimedMessage[], object>('messages.claim', { nodeId: 'node-b', devices: [{ deviceId, epoch: 2 }] });
+		await sqlOf(node.broker).execute(`update device_leases set node_id = 'node-c', epoch = 3 where device_id = ?`, [deviceId]);
+		await node.broker.call('messages.failInterrupted', { nodeId: 'node-c', devices: [{ deviceId, epoch: 3 }] });
+		const report = await node.broker.call<ReportDto, object>('campaigns.report', { id: otherId }, meta);
+		expect(report.totals).toMatchObject({ failed: 1, interrupted: 1 });
+
+		expect(await node.broker.call('campaigns.retryFailed', { id: otherId }, meta)).toEqual({ retried: 0 });
+		await expect(node.broker.call('campaigns.resendInterrupted', { id: otherId }, meta)).rejects.toMatchObject({ name: 'ValidationError', data: [expect.objectContaining({ field: 'mayDuplicate', message: expect.stringMatching(/twice/) })] });
+		expect(await node.broker.call('campaigns.resendInterrupted', { id: otherId, mayDuplicate: true }, meta)).toEqual({ retried: 1 });
+		const after = await node.broker.call<ReportDto, object>('campaigns.report', { id: otherId }, meta);
+		expect(after.totals).toMatchObject({ pending: 1, failed: 0, interrupted: 0 });
+	});
 });

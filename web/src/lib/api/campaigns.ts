@@ -46,3 +46,6 @@ export const fetchRecipients = (id: string, query: RecipientsQuery) => http.get<
 /** Queues the failed messages again: of one device, or of the whole campaign. */
 export const retryFailed = (id: string, deviceId?: string) =>
 	http.post<{ retried: number }>(`${campaignPath(id)}/retry-failed`, deviceId ? { deviceId } : {});
+
+/** Sends the interrupted messages again, knowing a contact may get one twice. */
+export const resendInterrupted = (id: string) => http.post<{ retried: number }>(`${campaignPath(id)}/resend-interrupted`, { mayDuplicate: true });

@@ -5,6 +5,7 @@ import {
 	fetchCampaign,
 	fetchReport,
 	isNoSuchCampaign,
+	resendInterrupted,
 	retryFailed,
 	type CampaignDto,
 	type ReportDto,
@@ -90,6 +91,10 @@ class CampaignView {
 	/** The new counters follow as a progress event. */
 	async retryFailed(deviceId?: string): Promise<number> {
 		return this.id ? (await retryFailed(this.id, deviceId)).retried : 0;
+	}
+
+	async resendInterrupted(): Promise<number> {
+		return this.id ? (await resendInterrupted(this.id)).retried : 0;
 	}
 }
 
