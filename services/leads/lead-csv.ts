@@ -1,3 +1,4 @@
+import { parse as parseStream } from 'csv-parse';
 import { parse } from 'csv-parse/sync';
 import { CSV_COLUMNS, csvFile, withoutFormulaGuard, type CsvColumn as Column } from './lead-csv-format.ts';
 import type { LeadInput } from './lead-input.ts';
@@ -43,29 +44,25 @@ function headerOf(record: string[]): Column[] {
 	return columns as Column[];
 }
 
-/**
- * Reads an import: a header naming some of CSV_COLUMNS in any order and case, then one lead per
- * row. A row that is not CSV, or has more cells than the header, is rejected alone.
- */
-export function readLeadCsv(csv: string): { rows: CsvLeadRow[]; rejected: CsvRejectedRow[] } {
-	if (!csv.trim()) throw new LeadCsvError('The file is empty.');
-	const rejected: CsvRejectedRow[] = [];
-	let records: { record: string[]; info: { lines: number } }[];
-	try {
-		records = parse(csv, {
-			info: true,
-			bom: true,
-			relax_column_count: true,
-			relax_quotes: true,
-			skip_empty_lines: true,
-			skip_records_with_error: true,
-			on_skip: (err: { lines?: number; message: string } | undefined) => {
-				if (err) rejected.push({ line: err.lines ?? 0, reason: `Not valid CSV: ${err.message}` });
-			},
-		} as never) as never;
-	} catch (err) {
-		throw new LeadCsvError(`The file is not CSV: ${(err as Error).message}`);
-	}
+type ParsedRecord = { record: string[]; info: { lines: number } };
+
+/** csv-parse's options for an import; rows it cannot read are reported in `rejected`. */
+function parseOptions(rejected: CsvRejectedRow[]) {
+	return {
+		info: true,
+		bom: true,
+		relax_column_count: true,
+		relax_quotes: true,
+		skip_empty_lines: true,
+		skip_records_with_error: true,
+		on_skip: (err: { lines?: number; message: string } | undefined) => {
+			if (err) rejected.push({ line: err.lines ?? 0, reason: `Not valid CSV: ${err.message}` });
+		},
+	} as never;
+}
+
+/** The header, then one lead per row; a row with more cells than the header is rejected alone. */
+function rowsOf(records: ParsedRecord[], rejected: CsvRejectedRow[]): { rows: CsvLeadRow[]; rejected: CsvRejectedRow[] } {
 	if (!records.length) throw new LeadCsvError('The file is empty.');
 	const columns = headerOf(records[0].record);
 	const rows: CsvLeadRow[] = [];
@@ -80,6 +77,47 @@ export function readLeadCsv(csv: string): { rows: CsvLeadRow[]; rejected: CsvRej
 	}
 	if (!rows.length && !rejected.length) throw new LeadCsvError('The file has a header but no leads under it.');
 	return { rows, rejected };
+}
+
+/**
+ * Reads an import: a header naming some of CSV_COLUMNS in any order and case, then one lead per
+ * row. A row that is not CSV, or has more cells than the header, is rejected alone.
+ */
+export function readLeadCsv(csv: string): { rows: CsvLeadRow[]; rejected: CsvRejectedRow[] } {
+	if (!csv.trim()) throw new LeadCsvError('The file is empty.');
+	const rejected: CsvRejectedRow[] = [];
+	let records: ParsedRecord[];
+	try {
+		records = parse(csv, parseOptions(rejected)) as never;
+	} catch (err) {
+		throw new LeadCsvError(`The file is not CSV: ${(err as Error).message}`);
+	}
+	return rowsOf(records, rejected);
+}
+
+/**
+ * `readLeadCsv` for a large file on a server: the text goes to the parser a slice at a time, and
+ * other work runs between slices, so a 50,000-row import never holds the node for long.
+ */
+export async function readLeadCsvInSlices(csv: string, sliceChars = 64 * 1024): Promise<{ rows: CsvLeadRow[]; rejected: CsvRejectedRow[] }> {
+	if (!csv.trim()) throw new LeadCsvError('The file is empty.');
+	const rejected: CsvRejectedRow[] = [];
+	const records: ParsedRecord[] = [];
+	const parser = parseStream(parseOptions(rejected));
+	let failure: Error | undefined;
+	parser.on('readable', () => {
+		for (let record = parser.read(); record !== null; record = parser.read()) records.push(record);
+	});
+	parser.on('error', err => (failure ??= err));
+	const ended = new Promise<void>(resolve => parser.once('end', resolve).once('error', () => resolve()));
+	for (let at = 0; at < csv.length && !failure; at += sliceChars) {
+		parser.write(csv.slice(at, at + sliceChars));
+		await new Promise(resolve => setImmediate(resolve));
+	}
+	parser.end();
+	await ended;
+	if (failure) throw new LeadCsvError(`The file is not CSV: ${failure.message}`);
+	return rowsOf(records, rejected);
 }
 
 export interface CsvLead {

@@ -1,5 +1,5 @@
 import { checkLead, leadKey, mergeLead, sameLead, type DeviceDirectory, type LeadValues } from './lead-input.ts';
-import { readLeadCsv } from './lead-csv.ts';
+import { readLeadCsvInSlices } from './lead-csv.ts';
 import { toLeadValues, type LeadStore } from './lead-store.ts';
 import type { ImportReport, ImportRowReport } from './leads.params.ts';
 
@@ -43,6 +43,8 @@ interface Group {
 	lines: number[];
 }
 
+const CHECKS_PER_TURN = 500;
+
 /** The reason a row is refused, from every problem found in it. */
 function reasonOf(problems: { message: string }[]): string {
 	return problems.map(p => p.message).join(' ');
@@ -53,10 +55,12 @@ function reasonOf(problems: { message: string }[]): string {
  * with the same device and phone merged into one lead, then written in batches.
  */
 export async function importLeads(csv: string, options: ImportOptions): Promise<Omit<ImportReport, 'importId'>> {
-	const { rows, rejected } = readLeadCsv(csv);
+	const { rows, rejected } = await readLeadCsvInSlices(csv);
 	const report: ImportRowReport[] = rejected.map(r => ({ row: r.line, status: 'rejected', reason: r.reason }));
 	const groups = new Map<string, Group>();
-	for (const { line, input } of rows) {
+	for (const [i, { line, input }] of rows.entries()) {
+		// Checking a phone number takes a while: other requests get their turn every few hundred rows.
+		if (i % CHECKS_PER_TURN === CHECKS_PER_TURN - 1) await new Promise(resolve => setImmediate(resolve));
 		const checked = checkLead(input, options.devices, options.country);
 		if ('problems' in checked) {
 			report.push({ row: line, phone: input.phone || undefined, status: 'rejected', reason: reasonOf(checked.problems) });

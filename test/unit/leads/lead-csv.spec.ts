@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readLeadCsv, writeLeadCsv } from '../../../services/leads/lead-csv.ts';
+import { LeadCsvError, readLeadCsv, readLeadCsvInSlices, writeLeadCsv } from '../../../services/leads/lead-csv.ts';
 import { readEnv } from '../../../mixins/env-settings.mixin.ts';
 
 describe('the lead CSV format', () => {
@@ -14,6 +14,13 @@ describe('the lead CSV format', () => {
 			{ line: 8, reason: expect.stringMatching(/^Not valid CSV: Quote Not Closed/) },
 			{ line: 6, reason: 'This row has 4 cells; the header has 3.' },
 		]);
+	});
+
+	it('reads the same in slices as at once, whatever a slice cuts (a quoted line break, a CRLF, a BOM)', async () => {
+		const csv = '\uFEFFDevice,PHONE,Target Status\r\nA,1,customer\r\n\r\nB,"2\nstill 2",\r\nC,3,x,extra\r\nD,"4\r\n';
+		for (const size of [1, 2, 5, 7, 64]) expect(await readLeadCsvInSlices(csv, size)).toEqual(readLeadCsv(csv));
+		await expect(readLeadCsvInSlices('  ')).rejects.toThrow(LeadCsvError);
+		await expect(readLeadCsvInSlices('phone,color\n1,red', 3)).rejects.toThrow(/Unknown column "color"/);
 	});
 
 	it('writes what it reads, with formula-like cells quoted and the quote taken off again', () => {
