@@ -27,8 +27,9 @@ describe('a 50,000-row import leaves the node free to answer in between', () => 
 		await probe;
 		delay.disable();
 		expect([status, body.created]).toEqual([200, 50_000]);
-		// Parsing and checking 50,000 rows in one go held the loop for ~0.7 s (1.2 s with the writes); in slices no turn comes near that.
-		expect(delay.max / 1e6).toBeLessThan(300);
-		expect(Math.max(...health)).toBeLessThan(400);
+		// Parsing and checking the rows in one go held the loop for 0.87 s on a quiet machine; in slices the longest turn
+		// is about 0.15 s there, and twice that with the rest of the suite running beside it.
+		expect(delay.max / 1e6).toBeLessThan(450);
+		expect(Math.max(...health)).toBeLessThan(600);
 	}, 120_000);
 });
