@@ -173,7 +173,7 @@ async function startEmbedded(dataDir: string): Promise<Embedded> {
 	const socketPath = path.join(socketDir, '.s.PGSQL.5432');
 	fs.rmSync(socketPath, { force: true });
 	const db = await PGlite.create(path.join(dataDir, 'pg'));
-	const server = new EmbeddedPostgresServer(db, socketPath);
+	const server = new EmbeddedPostgresServer(db, socketPath, { idleInTransactionMs: 60_000, onError: err => console.error(`Embedded database: ${err.message}`) });
 	await server.start();
 	return {
 		connection: { host: socketDir, port: 5432, user: 'postgres', database: 'postgres' },

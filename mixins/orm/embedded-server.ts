@@ -25,7 +25,7 @@ class Connection {
 		private readonly onUnit: (connection: Connection, unit: Uint8Array, flushed: boolean) => void,
 	) {}
 
-	/** Reads what arrived; whole units go to the queue in the order they were sent. */
+	/** Reads what arrived; whole units go to the queue in the order they were sent. A malformed message ends the connection. */
 	receive(data: Buffer): void {
 		this.buffer = this.buffer.length ? Buffer.concat([this.buffer, data]) : data;
 		for (;;) {
@@ -33,6 +33,7 @@ class Connection {
 				// Startup-phase messages have no type byte: a length, then a code.
 				if (this.buffer.length < 8) return;
 				const length = this.buffer.readInt32BE(0);
+				if (length < 8) return void this.socket.destroy();
 				if (this.buffer.length < length) return;
 				const code = this.buffer.readInt32BE(4);
 				const message = this.buffer.subarray(0, length);
@@ -47,6 +48,7 @@ class Connection {
 			}
 			if (this.buffer.length < 5) return;
 			const length = 1 + this.buffer.readInt32BE(1);
+			if (length < 5) return void this.socket.destroy();
 			if (this.buffer.length < length) return;
 			const type = this.buffer[0];
 			const message = this.buffer.subarray(0, length);
@@ -64,11 +66,22 @@ class Connection {
 	}
 }
 
+/** `Query "ROLLBACK"`: ends the transaction a connection left open, through the same path as every unit. */
+const ROLLBACK = (() => {
+	const sql = Buffer.from('ROLLBACK\0');
+	const message = Buffer.alloc(5 + sql.length);
+	message.write('Q', 0);
+	message.writeInt32BE(4 + sql.length, 1);
+	sql.copy(message, 5);
+	return new Uint8Array(message);
+})();
+
 /**
  * Embedded PGlite served to `pg` clients on a Unix socket. PGlite is one backend session, so the
  * connections share it: each unit of messages (a whole extended-protocol query, up to its Sync)
  * runs at once, never with another connection's messages in between, and while one connection
- * is inside a transaction only its units run. A connection that goes away mid-transaction has it
+ * is inside a transaction only its units run. A connection that goes away mid-transaction, or
+ * keeps the others waiting while it sends nothing for `idleInTransactionMs`, has its transaction
  * rolled back.
  */
 export class EmbeddedPostgresServer {
@@ -82,17 +95,20 @@ export class EmbeddedPostgresServer {
 	private draining = false;
 	/** The connection whose transaction (or paged query) is open: only its units run until it ends it. */
 	private owner?: Connection;
+	private idleOwner?: NodeJS.Timeout;
+	private stopped = false;
 
 	constructor(
 		private readonly db: PGlite,
 		private readonly socketPath: string,
+		private readonly options: { idleInTransactionMs: number; onError(err: Error): void } = { idleInTransactionMs: 60_000, onError: () => undefined },
 	) {}
 
 	start(): Promise<void> {
 		this.server = net.createServer(socket => {
 			const connection = new Connection(socket, (from, unit, flushed) => {
 				this.queue.push({ connection: from, unit, flushed });
-				void this.drain();
+				this.drainNow();
 			});
 			this.connections.add(connection);
 			socket.setNoDelay(true);
@@ -107,33 +123,38 @@ export class EmbeddedPostgresServer {
 	}
 
 	async stop(): Promise<void> {
+		this.stopped = true;
+		clearTimeout(this.idleOwner);
 		for (const connection of this.connections) connection.socket.destroy();
 		await new Promise<void>(resolve => (this.server ? this.server.close(() => resolve()) : resolve()));
 		this.server = undefined;
 	}
 
+	private drainNow(): void {
+		this.drain().catch(err => this.options.onError(err as Error));
+	}
+
 	private async drain(): Promise<void> {
-		if (this.draining) return;
+		if (this.draining || this.stopped) return;
 		this.draining = true;
 		try {
 			for (;;) {
 				const next = this.owner ? this.queue.findIndex(item => item.connection === this.owner) : 0;
-				if (next < 0 || this.queue.length === 0) return;
+				if (next < 0 || this.queue.length === 0 || this.stopped) break;
+				clearTimeout(this.idleOwner);
 				const [item] = this.queue.splice(next, 1);
 				const { connection } = item;
 				if ('rollback' in item) {
-					// exec takes PGlite's own lock: not inside runExclusive.
-					if (this.db.isInTransaction()) await this.db.exec('rollback').catch(() => undefined);
+					if (this.db.isInTransaction()) await this.run(ROLLBACK, () => undefined);
+					// A rollback that did not take leaves the session as it is: nobody may run inside it.
+					if (this.db.isInTransaction()) throw new Error('The embedded database could not roll back a transaction left open.');
 					this.owner = undefined;
 					continue;
 				}
 				if (connection.closed) continue;
-				const { unit } = item;
 				try {
 					// A copy: PGlite hands out a view of its memory, which it reuses before a slow socket has sent it.
-					await this.db.runExclusive(() =>
-						this.db.execProtocolRawStream(unit, { onRawData: data => void (connection.closed || connection.socket.write(Buffer.from(data))) }),
-					);
+					await this.run(item.unit, data => void (connection.closed || connection.socket.write(Buffer.from(data))));
 				} catch {
 					// PGlite itself failed on this unit: that connection cannot go on; the others can.
 					connection.socket.destroy();
@@ -145,6 +166,24 @@ export class EmbeddedPostgresServer {
 		} finally {
 			this.draining = false;
 		}
+		this.watchIdleOwner();
+	}
+
+	private run(unit: Uint8Array, onRawData: (data: Uint8Array) => void): Promise<void> {
+		return this.db.runExclusive(() => this.db.execProtocolRawStream(unit, { onRawData }));
+	}
+
+	/** Others wait on a transaction whose connection sends nothing: after a while it is ended, as PostgreSQL's idle-in-transaction timeout would. */
+	private watchIdleOwner(): void {
+		clearTimeout(this.idleOwner);
+		const owner = this.owner;
+		if (!owner || this.queue.length === 0 || this.stopped) return;
+		this.idleOwner = setTimeout(() => {
+			if (this.owner !== owner || this.queue.some(item => item.connection === owner)) return;
+			this.options.onError(new Error(`A connection to the embedded database kept a transaction open for ${this.options.idleInTransactionMs} ms while others waited: it was closed.`));
+			owner.socket.destroy();
+		}, this.options.idleInTransactionMs);
+		this.idleOwner.unref();
 	}
 
 	/** A connection went away: what it queued is dropped, and a transaction it left open is rolled back. */
@@ -154,6 +193,6 @@ export class EmbeddedPostgresServer {
 		for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i].connection === connection) this.queue.splice(i, 1);
 		// Its open transaction ends before anything else runs (a unit of it still running ends it in drain).
 		if (this.owner === connection) this.queue.unshift({ connection, rollback: true });
-		void this.drain();
+		this.drainNow();
 	}
 }

@@ -1,8 +1,12 @@
+import net from 'node:net';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
+import { EmbeddedPostgresServer } from '../../../mixins/orm/embedded-server.ts';
 import { FLEETCAST_SCHEMA } from '../../../migrations/schema.ts';
 import { openDatabase, type Database } from '../../../mixins/orm/database.ts';
-import { pgliteDatabase, type TestDatabase } from '../../helpers/databases.ts';
+import { pgliteDatabase, tempDir, type TestDatabase } from '../../helpers/databases.ts';
 
 /**
  * The embedded database is one PGlite session behind a socket that many connections share (the
@@ -64,5 +68,50 @@ describe('the embedded database serves many connections at once without mixing t
 		await leaving.query('insert into embedded_counter values (2)');
 		await leaving.end();
 		expect((await clients[1].query<{ n: number }>('select count(*)::int as n from embedded_counter')).rows[0].n).toBe(0);
+	});
+});
+
+describe('the embedded server keeps going when a client misbehaves', () => {
+	let db: PGlite;
+	let server: EmbeddedPostgresServer;
+	let dir: string;
+	const errors: string[] = [];
+	const connection = () => ({ host: dir, port: 5432, user: 'postgres', database: 'postgres' });
+
+	beforeAll(async () => {
+		dir = tempDir();
+		db = await PGlite.create();
+		server = new EmbeddedPostgresServer(db, path.join(dir, '.s.PGSQL.5432'), { idleInTransactionMs: 300, onError: err => void errors.push(err.message) });
+		await server.start();
+	});
+	afterAll(async () => {
+		await server?.stop();
+		await db?.close();
+	});
+
+	it('closes a connection that sends a message with an impossible length, and serves the next one', async () => {
+		const raw = net.connect(path.join(dir, '.s.PGSQL.5432'));
+		await new Promise(resolve => raw.once('connect', resolve));
+		const closed = new Promise(resolve => raw.once('close', resolve));
+		raw.write(Buffer.from([0, 0, 0, 0, 0x04, 0xd2, 0x16, 0x2f]));
+		await closed;
+		const client = new pg.Client(connection());
+		await client.connect();
+		expect((await client.query('select 1 as one')).rows).toEqual([{ one: 1 }]);
+		await client.end();
+	});
+
+	it('ends a transaction whose connection keeps the others waiting while it sends nothing', async () => {
+		const idle = new pg.Client(connection());
+		idle.on('error', () => undefined);
+		const other = new pg.Client(connection());
+		await idle.connect();
+		await other.connect();
+		await idle.query('begin');
+		const answer = await other.query('select 2 as two');
+		expect(answer.rows).toEqual([{ two: 2 }]);
+		expect(errors).toEqual([expect.stringMatching(/kept a transaction open for 300 ms while others waited/)]);
+		expect(db.isInTransaction()).toBe(false);
+		await other.end();
 	});
 });
