@@ -3,6 +3,7 @@ import type { Service } from 'moleculer';
 import { databaseOf } from '../../mixins/orm.middleware.ts';
 import type { FleetServiceSchema } from '../../mixins/service-schema.ts';
 import { leadIdRanges, type LeadIdRange } from '../leads/audience.ts';
+import { MESSAGE_CONTENT_CHANGED, type MessageContentChanged } from '../messages/messages.events.ts';
 import { EMPTY_COUNTERS, type Counters, type EnqueueLeadsParams, type EnqueueLeadsResult, type SourceRef } from '../messages/messages.params.ts';
 import { Campaign, type CampaignStatus } from './campaign.entity.ts';
 import { toCampaignDto } from './campaign-dto.ts';
@@ -22,6 +23,7 @@ export interface CampaignsSettings {
 
 export interface ProgressMethods {
 	report(campaign: Campaign): Promise<P.ReportDto>;
+	stopMessages(campaignId: string, reason: string): Promise<void>;
 	fire(campaign: FiringCampaign): Promise<void>;
 	settle(campaignId: string, changed?: boolean): Promise<void>;
 }
@@ -89,7 +91,12 @@ export const progressMethods: FleetServiceSchema<CampaignsSettings, ProgressMeth
 			}
 		};
 		const slices = await Promise.all(leadIdRanges(firingParallelism).map(fireSlice));
-		if (slices.includes(false)) return;
+		if (slices.includes(false)) {
+			// Cancelled while a page was being written: that page's messages missed the cancel.
+			const status = (await databaseOf(this.broker).orm.em.fork().findOne(Campaign, { id: campaign.id }))?.status;
+			if (status === 'cancelled') await this.stopMessages(campaign.id, 'cancelled: the campaign was cancelled');
+			return;
+		}
 		const optedOut = (slices as number[]).reduce((a, b) => a + b, 0);
 		const counts = await this.broker.call<Record<string, Counters>, SourceRef>('messages.counts', sourceOf(campaign.id));
 		const shouldSend = Object.values(counts).reduce((n, c) => n + c.shouldSend, 0);
@@ -98,6 +105,12 @@ export const progressMethods: FleetServiceSchema<CampaignsSettings, ProgressMeth
 			await this.clock.transition(campaign.id, ['running'], 'completed', optedOut ? 'Every matching lead has opted out.' : 'No lead matched the niche and target status.');
 		}
 		await this.settle(campaign.id, true);
+	},
+
+	/** Cancels what the campaign has not sent, and tells the sending nodes to forget its content (it now says stop). */
+	async stopMessages(this: This, campaignId, reason) {
+		await this.broker.call('messages.cancel', { ...sourceOf(campaignId), reason });
+		this.broker.broadcast<MessageContentChanged>(MESSAGE_CONTENT_CHANGED, sourceOf(campaignId));
 	},
 
 	/**

@@ -117,7 +117,7 @@ const CampaignsService: FleetServiceSchema<CampaignsSettings, Methods, Campaigns
 			async handler(ctx: Context<P.IdParams, { $statusCode?: number }>) {
 				const campaign = recordOf<Campaign>(ctx);
 				await this.clock.transition(campaign.id, ['draft', 'scheduled', 'running'], 'cancelled', 'Deleted');
-				await ctx.call('messages.cancel', { ...sourceOf(campaign.id), reason: 'cancelled: the campaign was deleted' });
+				await this.stopMessages(campaign.id, 'cancelled: the campaign was deleted');
 				await emOf(ctx).nativeDelete(Campaign, { id: campaign.id, user: userOf(ctx).id });
 				ctx.broadcast<E.CampaignDeleted>(E.CAMPAIGN_DELETED, { userId: userOf(ctx).id, campaignId: campaign.id });
 				ctx.meta.$statusCode = 204;
@@ -162,7 +162,7 @@ const CampaignsService: FleetServiceSchema<CampaignsSettings, Methods, Campaigns
 				if (!(await this.clock.transition(campaign.id, ['draft', 'scheduled', 'running'], 'cancelled', 'Cancelled by the user'))) {
 					throw new MoleculerClientError('This campaign has already ended.', 409, 'CAMPAIGN_STATE');
 				}
-				await ctx.call('messages.cancel', { ...sourceOf(campaign.id), reason: 'cancelled: the campaign was cancelled' });
+				await this.stopMessages(campaign.id, 'cancelled: the campaign was cancelled');
 				await this.settle(campaign.id, true);
 				await emOf(ctx).refresh(campaign);
 				return toCampaignDto(campaign);
@@ -242,7 +242,15 @@ const CampaignsService: FleetServiceSchema<CampaignsSettings, Methods, Campaigns
 				return Object.fromEntries(
 					campaigns.map(c => [
 						c.id,
-						{ userId: c.user.id, text: c.message, greeting: c.greeting, mediaId: c.mediaId ?? null, minDelaySeconds: c.minDelaySeconds, maxDelaySeconds: c.maxDelaySeconds },
+						{
+							userId: c.user.id,
+							...(c.status === 'cancelled' ? { stopped: 'the campaign was cancelled' } : {}),
+							text: c.message,
+							greeting: c.greeting,
+							mediaId: c.mediaId ?? null,
+							minDelaySeconds: c.minDelaySeconds,
+							maxDelaySeconds: c.maxDelaySeconds,
+						},
 					]),
 				);
 			},

@@ -62,7 +62,13 @@ const DevicesService: DevicesSchema = {
 				this.dispatcher?.wake(ctx.params.deviceIds.filter(id => this.host.actor(id)));
 			},
 		},
-		/** A pacing change applies from the device's next send. */
+		/** A source's content changed or it said stop: the next of its messages reads it afresh. */
+		[ME.MESSAGE_CONTENT_CHANGED]: {
+			handler(ctx: Context<ME.MessageContentChanged>) {
+				this.preparation?.contentChanged(ctx.params.source, ctx.params.sourceId);
+			},
+		},
+		/** A pacing or warm-up change plans the device's queue again at once. */
 		[E.DEVICE_UPDATED]: {
 			handler(ctx: Context<E.DeviceUpdated>) {
 				const { id, pacing } = ctx.params.device;

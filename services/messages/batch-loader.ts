@@ -1,8 +1,9 @@
 /**
  * Looks values up by key in batches: keys asked for within one turn of the event loop go to
  * `fetch` together (a claim of 2,000 messages asks once, not 2,000 times), a key already being
- * fetched is not asked again, and a value found is kept for `ttlMs` (0: not kept). A failed fetch
- * fails its callers and is not remembered.
+ * fetched is not asked again, and a value found is kept for `ttlMs` (0: not kept). `fetch` may
+ * answer an Error for one key, which fails that key's callers only; a failed fetch fails them all.
+ * A failure is not remembered.
  */
 export class BatchLoader<V> {
 	private readonly cache = new Map<string, { at: number; value: Promise<V | undefined> }>();
@@ -10,7 +11,7 @@ export class BatchLoader<V> {
 	private scheduled = false;
 
 	constructor(
-		private readonly fetch: (keys: string[]) => Promise<Map<string, V>>,
+		private readonly fetch: (keys: string[]) => Promise<Map<string, V | Error>>,
 		private readonly ttlMs: number,
 		/** Most values kept; the oldest go first. */
 		private readonly maxEntries = 10_000,
@@ -59,7 +60,11 @@ export class BatchLoader<V> {
 		this.queued = new Map();
 		this.fetch([...batch.keys()]).then(
 			found => {
-				for (const [key, waiting] of batch) waiting.resolve(found.get(key));
+				for (const [key, waiting] of batch) {
+					const value = found.get(key);
+					if (value instanceof Error) waiting.reject(value);
+					else waiting.resolve(value);
+				}
 			},
 			err => {
 				for (const waiting of batch.values()) waiting.reject(err);

@@ -3,6 +3,16 @@ import type { SettledMessage } from './outbox.ts';
 
 export type { SettledMessage };
 
+/**
+ * What a source record's messages say changed, or they must not go out any more (a cancel, a
+ * step edited): the nodes sending forget what they remembered of it. Broadcast by the source.
+ */
+export const MESSAGE_CONTENT_CHANGED = 'messages.content-changed';
+export interface MessageContentChanged {
+	source: SettledMessage['source'];
+	sourceId: string;
+}
+
 /** Messages were queued for these devices: the nodes holding them look now rather than at their next poll. */
 export const MESSAGES_ENQUEUED = 'messages.enqueued';
 export interface MessagesEnqueued {

@@ -115,6 +115,8 @@ export const EMPTY_COUNTERS: Counters = { shouldSend: 0, pending: 0, sending: 0,
  */
 export interface MessageContent {
 	userId: string;
+	/** Set when the record's messages must not go out any more (a cancelled campaign), with the reason. */
+	stopped?: string;
 	/** A template: placeholders, spintax, line-break tokens. */
 	text: string;
 	greeting: string;

@@ -79,14 +79,19 @@ export class MessagePreparation {
 		}, options.tenantTtlMs);
 		this.images = new BatchLoader(
 			async keys => {
+				// Each image on its own: one that is gone fails only the messages that show it.
 				const images = await Promise.all(
 					keys.map(async key => {
 						const [userId, id] = key.split('/');
-						const media = await deps.call<{ contentType: string; data: string }>('media.content', { id, userId });
-						return [key, { data: Buffer.from(media.data, 'base64'), mimetype: media.contentType }] as const;
+						try {
+							const media = await deps.call<{ contentType: string; data: string }>('media.content', { id, userId });
+							return [key, { data: Buffer.from(media.data, 'base64'), mimetype: media.contentType }] as const;
+						} catch (err) {
+							return [key, err as Error] as const;
+						}
 					}),
 				);
-				return new Map(images);
+				return new Map<string, { data: Buffer; mimetype: string } | Error>(images);
 			},
 			10 * 60_000,
 			32,
@@ -96,6 +101,12 @@ export class MessagePreparation {
 	/** The tenant's zone and greetings (also what the dispatcher's quiet hours use). */
 	async tenant(userId: string): Promise<TenantSettings> {
 		return (await this.tenants.load(userId))!;
+	}
+
+	/** A source record's content changed or stopped: its next message reads it again. */
+	contentChanged(source: MessageSource, sourceId: string): void {
+		const action = SOURCE_LOOKUPS[source].content;
+		if (action) this.contents.delete(`${action}:${sourceId}`);
 	}
 
 	/** The tenant's settings changed: the next message renders with them. */
@@ -146,11 +157,12 @@ export class MessagePreparation {
 		if (!action) throw new CannotBeSentError(`failed: a ${message.source} message needs a text`);
 		const content = await this.contents.load(`${action}:${message.sourceId}`);
 		if (!content || content.userId !== message.userId) throw new NotToBeSentError(`cancelled: its ${message.source} no longer exists`);
+		if (content.stopped) throw new NotToBeSentError(`cancelled: ${content.stopped}`);
 		return content;
 	}
 
-	/** Asks each action once for the ids of its keys (`<action>:<id>`). */
-	private async lookUp<V>(keys: string[]): Promise<Map<string, V>> {
+	/** Asks each action once for the ids of its keys (`<action>:<id>`); an action that fails fails only its own keys. */
+	private async lookUp<V>(keys: string[]): Promise<Map<string, V | Error>> {
 		const byAction = new Map<string, string[]>();
 		for (const key of keys) {
 			const cut = key.lastIndexOf(':');
@@ -159,11 +171,15 @@ export class MessagePreparation {
 			if (ids) ids.push(key.slice(cut + 1));
 			else byAction.set(action, [key.slice(cut + 1)]);
 		}
-		const found = new Map<string, V>();
+		const found = new Map<string, V | Error>();
 		await Promise.all(
 			[...byAction].map(async ([action, ids]) => {
-				const values = await this.deps.call<Record<string, V>>(action, { ids });
-				for (const id of ids) if (values[id]) found.set(`${action}:${id}`, values[id]);
+				try {
+					const values = await this.deps.call<Record<string, V>>(action, { ids });
+					for (const id of ids) if (values[id]) found.set(`${action}:${id}`, values[id]);
+				} catch (err) {
+					for (const id of ids) found.set(`${action}:${id}`, err as Error);
+				}
 			}),
 		);
 		return found;

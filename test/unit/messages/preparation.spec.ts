@@ -84,4 +84,27 @@ describe('preparing a claimed message for its recipient at send time', () => {
 		expect((await preparation.prepare(claimed(1))).outgoing.text).toBe('Hey Aisha\n\nEdited for Aisha');
 		expect(calls.filter(c => c.action === 'users.sendingSettings')).toHaveLength(1);
 	});
+
+	it('sends nothing more of a source that says stop, once it has said so', async () => {
+		const { call, content } = collaborators({ 'lead-1': { name: 'Aisha' } });
+		const preparation = new MessagePreparation({ call });
+		await preparation.prepare(claimed(1));
+		(content[CAMPAIGN] as { stopped?: string }).stopped = 'the campaign was cancelled';
+		// What it remembers of the campaign is forgotten when the campaign says it changed.
+		preparation.contentChanged('campaign', CAMPAIGN);
+		await expect(preparation.prepare(claimed(1))).rejects.toThrow(new NotToBeSentError('cancelled: the campaign was cancelled'));
+	});
+
+	it('fails only the message whose image is gone, not the others prepared with it', async () => {
+		const base = collaborators({ 'lead-1': { name: 'Aisha' }, 'lead-2': { name: 'Badrul' } });
+		const call = async <T>(action: string, params: object): Promise<T> => {
+			if (action !== 'media.content') return base.call<T>(action, params);
+			if ((params as { id: string }).id === 'gone') throw Object.assign(new Error('No such image.'), { code: 404 });
+			return { contentType: 'image/jpeg', data: Buffer.from('jpeg').toString('base64') } as T;
+		};
+		const preparation = new MessagePreparation({ call });
+		const [kept, lost] = await Promise.allSettled([preparation.prepare(claimed(1, { mediaId: 'kept' })), preparation.prepare(claimed(2, { mediaId: 'gone' }))]);
+		expect(kept).toMatchObject({ status: 'fulfilled', value: { outgoing: { image: { mimetype: 'image/jpeg' } } } });
+		expect(lost).toMatchObject({ status: 'rejected', reason: { message: 'No such image.' } });
+	});
 });
