@@ -39,7 +39,7 @@ export function brokerConfig(env = readEnv()): BrokerOptions {
 		// Finish requests in flight before the broker stops (SIGTERM/SIGINT).
 		tracking: { enabled: true, shutdownTimeout: 10_000 },
 		registry: { strategy: 'RoundRobin', preferLocal: true },
-		metrics: { enabled: true, reporter: [new PrometheusText() as never] },
+		metrics: { enabled: true, reporter: [new PrometheusText({ nodeID: Boolean(env.nodeId) }) as never] },
 		tracing: { enabled: env.tracing, exporter: 'Console' },
 		validator: true,
 		// The first wraps innermost: the user is checked, then the EntityManager forked, then the record loaded.

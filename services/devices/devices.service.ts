@@ -191,7 +191,7 @@ const DevicesService: DevicesSchema = {
 					},
 					qr: (deviceId, qr) => announce(deviceId, userId => this.broker.broadcast<E.DeviceQr>(E.DEVICE_QR, { userId, deviceId, qr })),
 					pairingCode: (deviceId, code) => announce(deviceId, userId => this.broker.broadcast<E.DevicePairingCode>(E.DEVICE_PAIRING_CODE, { userId, deviceId, code })),
-					receipts: (_deviceId, receipts) => this.dispatcher.receipt(receipts),
+					receipts: (deviceId, receipts) => this.dispatcher.receipt(deviceId, receipts),
 					inbound: (deviceId, message) =>
 						announce(deviceId, userId =>
 							this.broker.broadcast<E.DeviceMessageReceived>(E.DEVICE_MESSAGE_RECEIVED, { userId, deviceId, from: `+${message.from}`, text: message.text, messageId: message.id, at: message.at.toISOString() }),
@@ -216,7 +216,7 @@ const DevicesService: DevicesSchema = {
 				outboxAvailable: () => this.broker.registry.hasService('messages', undefined as never),
 				actors: () => this.host.heldActors(),
 				claim: devices => call<ClaimedMessage[]>('messages.claim', { nodeId, devices }),
-				record: results => call<void>('messages.record', { results } satisfies { results: SendResult[] }),
+				record: results => call<void>('messages.record', { nodeId, results } satisfies { nodeId: string; results: SendResult[] }),
 				receipts: receipts => call<void>('messages.receipts', { receipts } satisfies { receipts: OutboxReceipt[] }),
 				failInterrupted: devices => call<void>('messages.failInterrupted', { nodeId, devices }),
 				recentSends: async deviceIds => new Map(Object.entries(await call<Record<string, number[]>>('messages.recentSends', { deviceIds }))),

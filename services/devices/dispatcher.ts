@@ -194,8 +194,8 @@ export class Dispatcher {
 		this.wake();
 	}
 
-	receipt(receipts: Receipt[]): void {
-		for (const r of receipts) this.receiptBuffer.push({ waMessageId: r.id, status: r.status });
+	receipt(deviceId: string, receipts: Receipt[]): void {
+		for (const r of receipts) this.receiptBuffer.push({ deviceId, waMessageId: r.id, status: r.status });
 		this.scheduleFlush();
 	}
 

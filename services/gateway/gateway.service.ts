@@ -142,10 +142,10 @@ const GatewayService: FleetServiceSchema<Settings, Methods, Locals> = {
 		async handle(res, info, state) {
 			const { path, method } = info;
 			try {
-				if (path === '/healthz') return send(state, json(200, { status: 'ok', node: this.broker.nodeID }));
+				if (path === '/healthz') return send(state, json(200, { status: 'ok' }));
 				if (path === '/readyz') {
 					const ready = this.broker.started && (await databaseOf(this.broker).isReady());
-					return send(state, json(ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', node: this.broker.nodeID }));
+					return send(state, json(ready ? 200 : 503, { status: ready ? 'ready' : 'not ready' }));
 				}
 				if (path === '/metrics') {
 					const token = this.settings.metricsToken;
@@ -191,11 +191,9 @@ const GatewayService: FleetServiceSchema<Settings, Methods, Locals> = {
 			}
 			const query = parseQuery(info.query);
 			const fromBody = body ? bodyParams(route.body, await body, info.headers['content-type']) : undefined;
-			// A write takes its fields from its JSON body only; a file body comes with the query (e.g. `?importId=` beside a CSV).
+			// A write takes its fields from its JSON body only (what the address carries, e.g. a form's `?utm_source=`, is not read);
+			// a file body comes with the query (e.g. `?importId=` beside a CSV).
 			const write = BODY_METHODS.has(info.method) && route.body === 'json';
-			if (write && Object.keys(query).length) {
-				throw new HttpError(400, 'QUERY_NOT_ALLOWED', 'Send the fields in the JSON body, not in the address.', Object.keys(query).map(field => ({ field, message: 'Put this field in the JSON body.' })));
-			}
 			const params: Record<string, unknown> = route.body === 'json' ? (write ? (fromBody ?? {}) : query) : { ...query, ...fromBody };
 			Object.assign(params, pathParams);
 			const nul = fieldWithNul(route.body === 'csv' ? { ...params, csv: '' } : params);

@@ -15,8 +15,12 @@ const HOST_DETAILS = ['process.arguments', 'process.pid', 'process.ppid', 'os.ho
  * on one host never fight over a metrics port.
  */
 export class PrometheusText extends MetricReporters.Prometheus {
-	constructor() {
-		super({ excludes: HOST_DETAILS });
+	/** `nodeID`: label each metric with the node id, for an operator who set NODE_ID (the default id is the host name and process id). */
+	constructor({ nodeID = false } = {}) {
+		super({
+			excludes: HOST_DETAILS,
+			defaultLabels: (registry: MetricRegistry) => ({ namespace: registry.broker.namespace, ...(nodeID ? { nodeID: registry.broker.nodeID } : {}) }),
+		} as never);
 	}
 
 	override init(registry: MetricRegistry): void {

@@ -110,8 +110,12 @@ export async function readLeadCsvInSlices(csv: string, sliceChars = 64 * 1024): 
 	});
 	parser.on('error', err => (failure ??= err));
 	const ended = new Promise<void>(resolve => parser.once('end', resolve).once('error', () => resolve()));
-	for (let at = 0; at < csv.length && !failure; at += sliceChars) {
-		parser.write(csv.slice(at, at + sliceChars));
+	for (let at = 0; at < csv.length && !failure; ) {
+		let end = Math.min(at + sliceChars, csv.length);
+		// Never between the two halves of a character outside the BMP (an emoji in a name).
+		if (end < csv.length && /[\uD800-\uDBFF]/.test(csv[end - 1])) end += end - 1 > at ? -1 : 1;
+		parser.write(csv.slice(at, end));
+		at = end;
 		await new Promise(resolve => setImmediate(resolve));
 	}
 	parser.end();

@@ -253,7 +253,6 @@ const LeadsService: FleetServiceSchema<Settings, Methods, Locals> = {
 			},
 		},
 
-		/** A campaign's audience, one keyset page at a time (ordered by id). Internal: no REST route. */
 		/** A batch of leads' fields as a message template sees them at send time (the sending node asks). Internal. */
 		messageFields: {
 			visibility: 'public',

@@ -95,8 +95,8 @@ const MessagesService: FleetServiceSchema<Settings, Methods, Locals> = {
 
 		record: {
 			...internal,
-			async handler(ctx: Context<{ results: SendResult[] }>) {
-				this.settled(await this.outbox.record(ctx.params.results));
+			async handler(ctx: Context<{ nodeId: string; results: SendResult[] }>) {
+				this.settled(await this.outbox.record(ctx.params.nodeId, ctx.params.results));
 			},
 		},
 

@@ -32,6 +32,8 @@ export interface SendResult {
 }
 
 export interface Receipt {
+	/** The device whose message it is: a receipt settles only that device's message. */
+	deviceId: string;
 	waMessageId: string;
 	status: 'delivered' | 'read';
 }
@@ -152,25 +154,30 @@ export class Outbox {
 	}
 
 	/**
-	 * Records how sends ended, in one statement; a receipt that came first is never undone. Answers
-	 * the messages that settled (not those put back in the queue).
+	 * Records how `nodeId`'s sends ended, in one statement; a receipt that came first is never
+	 * undone, and a message another node has claimed since is not touched. Answers the messages
+	 * that settled (not those put back in the queue).
 	 */
-	record(results: SendResult[]): Promise<SettledMessage[]> {
+	record(nodeId: string, results: SendResult[]): Promise<SettledMessage[]> {
 		if (results.length === 0) return Promise.resolve([]);
 		return this.settled(
 			`update messages m set status = r.status, error = r.error, claimed_node = case when r.status = 'pending' then null else m.claimed_node end,
 			   sent_at = case when r.status = 'sent' then r.at else m.sent_at end, updated_at = now()
 			 from jsonb_to_recordset(?::jsonb) as r(id uuid, status text, error text, at timestamptz)
-			 where m.id = r.id and m.status = 'sending'
+			 where m.id = r.id and m.status = 'sending' and m.claimed_node = ?
 			 returning m.*`,
-			[JSON.stringify(results.map(r => ({ id: r.id, status: r.status, error: r.error?.slice(0, 500) ?? null, at: r.at })))],
+			[JSON.stringify(results.map(r => ({ id: r.id, status: r.status, error: r.error?.slice(0, 500) ?? null, at: r.at }))), nodeId],
 			`where status <> 'pending'`,
 		);
 	}
 
-	/** Delivered and read receipts; they only move a message forward. */
+	/** Delivered and read receipts; they only move a message forward, and only the receiving device's. */
 	async receipts(receipts: Receipt[]): Promise<SettledMessage[]> {
-		const ids = (status: Receipt['status']) => receipts.filter(r => r.status === status).flatMap(r => messageIdOf(r.waMessageId) ?? []);
+		const ids = (status: Receipt['status']) =>
+			receipts.filter(r => r.status === status).flatMap(r => {
+				const id = messageIdOf(r.waMessageId);
+				return id ? [{ id, device_id: r.deviceId }] : [];
+			});
 		const read = ids('read');
 		const delivered = ids('delivered');
 		// One after the other: a batch may hold both receipts of one message, and two statements locking it at once could deadlock.
@@ -178,9 +185,10 @@ export class Outbox {
 		if (read.length) {
 			settled.push(
 				...(await this.settled(
-					`update messages set status = 'read', error = null, read_at = now(), delivered_at = coalesce(delivered_at, now()), sent_at = coalesce(sent_at, now()), updated_at = now()
-					 where id in (select jsonb_array_elements_text(?::jsonb)::uuid) and (${SETTLED_BY_RECEIPT} or status = 'delivered')
-					 returning *`,
+					`update messages m set status = 'read', error = null, read_at = now(), delivered_at = coalesce(delivered_at, now()), sent_at = coalesce(sent_at, now()), updated_at = now()
+					 from jsonb_to_recordset(?::jsonb) as r(id uuid, device_id uuid)
+					 where m.id = r.id and m.device_id = r.device_id and (${SETTLED_BY_RECEIPT} or status = 'delivered')
+					 returning m.*`,
 					[JSON.stringify(read)],
 				)),
 			);
@@ -188,9 +196,10 @@ export class Outbox {
 		if (delivered.length) {
 			settled.push(
 				...(await this.settled(
-					`update messages set status = 'delivered', error = null, delivered_at = now(), sent_at = coalesce(sent_at, now()), updated_at = now()
-					 where id in (select jsonb_array_elements_text(?::jsonb)::uuid) and ${SETTLED_BY_RECEIPT}
-					 returning *`,
+					`update messages m set status = 'delivered', error = null, delivered_at = now(), sent_at = coalesce(sent_at, now()), updated_at = now()
+					 from jsonb_to_recordset(?::jsonb) as r(id uuid, device_id uuid)
+					 where m.id = r.id and m.device_id = r.device_id and ${SETTLED_BY_RECEIPT}
+					 returning m.*`,
 					[JSON.stringify(delivered)],
 				)),
 			);

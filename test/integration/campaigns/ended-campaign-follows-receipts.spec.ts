@@ -72,7 +72,7 @@ describe('a campaign that ended with an interrupted send follows the receipt tha
 		await node.broker.call('messages.enqueue', batch);
 		const claim = (nodeId: string, epoch: number) => node.broker.call<ClaimedMessage[], object>('messages.claim', { nodeId, devices: [{ deviceId, epoch }] });
 		const [first] = await claim('node-a', 1);
-		await node.broker.call('messages.record', { results: [{ id: first.id, status: 'sent', at: new Date().toISOString() }] });
+		await node.broker.call('messages.record', { nodeId: 'node-a', results: [{ id: first.id, status: 'sent', at: new Date().toISOString() }] });
 		const [inFlight] = await claim('node-a', 1);
 		expect(inFlight).toBeDefined();
 
@@ -81,7 +81,7 @@ describe('a campaign that ended with an interrupted send follows the receipt tha
 		const ended = await waitForCampaign(row => row.status !== 'running');
 		expect(ended).toMatchObject({ status: 'completed_with_failures', status_reason: '1 of 2 messages failed.' });
 
-		await node.broker.call('messages.receipts', { receipts: [{ waMessageId: waMessageIdOf(inFlight.id), status: 'delivered' }] });
+		await node.broker.call('messages.receipts', { receipts: [{ deviceId, waMessageId: waMessageIdOf(inFlight.id), status: 'delivered' }] });
 		const settled = await waitForCampaign(row => row.status !== 'completed_with_failures');
 		expect(settled).toMatchObject({ status: 'completed', status_reason: null });
 		// It ended when its last message did; the late receipt does not move that.

@@ -78,17 +78,19 @@ describe.each(kinds)('the outbox on $name: claims fenced by the lease, outcomes 
 		await enqueue(sourceId, [[0, '+15550000020']]);
 		const [message] = await outbox.claim('node-a', [{ deviceId: devices[0], epoch: 3 }]);
 		const wa = waMessageIdOf(message.id);
-		expect(await outbox.receipts([{ waMessageId: wa, status: 'delivered' }])).toEqual([
+		expect(await outbox.receipts([{ deviceId: devices[0], waMessageId: wa, status: 'delivered' }])).toEqual([
 			{ id: message.id, userId, source: 'campaign', sourceId, key: '+15550000020', deviceId: devices[0], leadId: null, status: 'delivered', error: null },
 		]);
-		expect(await outbox.record([{ id: message.id, status: 'sent', at: new Date().toISOString() }])).toEqual([]);
+		expect(await outbox.record('node-a', [{ id: message.id, status: 'sent', at: new Date().toISOString() }])).toEqual([]);
+		// Another device's receipt for this id settles nothing.
+		expect(await outbox.receipts([{ deviceId: devices[1], waMessageId: wa, status: 'read' }])).toEqual([]);
 		const [row] = await db.execute<{ status: string; sent_at: Date | null }[]>(`select status, sent_at from messages where id = ?`, [message.id]);
 		expect(row.status).toBe('delivered');
 		expect(row.sent_at).not.toBeNull();
-		expect((await outbox.receipts([{ waMessageId: wa, status: 'read' }])).map(m => m.status)).toEqual(['read']);
-		expect(await outbox.receipts([{ waMessageId: wa, status: 'delivered' }, { waMessageId: wa, status: 'read' }])).toEqual([]);
+		expect((await outbox.receipts([{ deviceId: devices[0], waMessageId: wa, status: 'read' }])).map(m => m.status)).toEqual(['read']);
+		expect(await outbox.receipts([{ deviceId: devices[0], waMessageId: wa, status: 'delivered' }, { deviceId: devices[0], waMessageId: wa, status: 'read' }])).toEqual([]);
 		// Ids that are not ours (messages sent from the phone itself) are ignored.
-		expect(await outbox.receipts([{ waMessageId: '3EB0ABCDEF0123456789AB', status: 'read' }])).toEqual([]);
+		expect(await outbox.receipts([{ deviceId: devices[0], waMessageId: '3EB0ABCDEF0123456789AB', status: 'read' }])).toEqual([]);
 		const [after] = await db.execute<{ status: string }[]>(`select status from messages where id = ?`, [message.id]);
 		expect(after.status).toBe('read');
 	});
@@ -104,7 +106,7 @@ describe.each(kinds)('the outbox on $name: claims fenced by the lease, outcomes 
 		expect(failed).toEqual({ status: 'failed', error: expect.stringMatching(/^interrupted/) });
 		const [other] = await db.execute<{ status: string }[]>(`select status from messages where recipient = '+15550000031'`);
 		expect(other.status).toBe('pending');
-		await outbox.receipts([{ waMessageId: waMessageIdOf(left.id), status: 'delivered' }]);
+		await outbox.receipts([{ deviceId: devices[0], waMessageId: waMessageIdOf(left.id), status: 'delivered' }]);
 		const [settled] = await db.execute<{ status: string; error: string | null }[]>(`select status, error from messages where id = ?`, [left.id]);
 		expect(settled).toEqual({ status: 'delivered', error: null });
 	});
@@ -125,13 +127,16 @@ describe.each(kinds)('the outbox on $name: claims fenced by the lease, outcomes 
 		await enqueue(campaignId, [[0, '+15550000040']]);
 		let [m] = await outbox.claim('node-a', [{ deviceId: devices[0], epoch: 5 }]);
 		// Back in the queue is no outcome a source acts on.
-		expect(await outbox.record([{ id: m.id, status: 'pending', error: 'Connection Closed', at: new Date().toISOString() }])).toEqual([]);
+		expect(await outbox.record('node-a', [{ id: m.id, status: 'pending', error: 'Connection Closed', at: new Date().toISOString() }])).toEqual([]);
 		[m] = await outbox.claim('node-a', [{ deviceId: devices[0], epoch: 5 }]);
 		expect(m.recipient).toBe('+15550000040');
-		await outbox.record([{ id: m.id, status: 'failed', error: 'WhatsApp refused the message: boom', at: new Date().toISOString() }]);
+		// A node that no longer holds the claim cannot record for it.
+		expect(await outbox.record('node-b', [{ id: m.id, status: 'pending', error: 'late', at: new Date().toISOString() }])).toEqual([]);
+		expect((await db.execute<{ status: string }[]>(`select status from messages where id = ?`, [m.id]))[0].status).toBe('sending');
+		await outbox.record('node-a', [{ id: m.id, status: 'failed', error: 'WhatsApp refused the message: boom', at: new Date().toISOString() }]);
 		await enqueue(campaignId, [[0, '+15550000041']]);
 		const [n] = await outbox.claim('node-a', [{ deviceId: devices[0], epoch: 5 }]);
-		await outbox.record([{ id: n.id, status: 'failed', error: 'not on WhatsApp: +15550000041 has no WhatsApp account', at: new Date().toISOString() }]);
+		await outbox.record('node-a', [{ id: n.id, status: 'failed', error: 'not on WhatsApp: +15550000041 has no WhatsApp account', at: new Date().toISOString() }]);
 		expect(await outbox.retryFailed(campaign(campaignId))).toEqual({ count: 1, deviceIds: [devices[0]] });
 		expect((await outbox.counts(campaign(campaignId))).get(devices[0])).toMatchObject({ pending: 1, failed: 1, shouldSend: 2 });
 		const cancelled = await outbox.cancel({ ...campaign(campaignId), reason: 'cancelled: by the test' });

@@ -13,6 +13,8 @@ describe('the metrics Prometheus reads', () => {
 			const text = reporter.text();
 			expect(text).toMatch(/^process_memory_heap_size_used/m);
 			expect(text).not.toMatch(/os_hostname|os_release|os_user_|os_network_|process_pid|process_ppid|process_arguments/);
+			// The default node id is the host name and process id: not a label unless NODE_ID named the node.
+			expect(text).not.toContain(broker.nodeID);
 		} finally {
 			await broker.stop();
 		}
