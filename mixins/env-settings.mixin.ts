@@ -29,7 +29,7 @@ export interface Env {
 	trustProxy: string | undefined;
 	webDist: string;
 	databasePoolMax: number;
-	/** Sign-in attempts for one email, from all addresses together, per 15 minutes. */
+	/** Failed sign-ins of one email, from all addresses together, per 15 minutes. */
 	loginMaxPerEmail: number;
 	loginMaxPerAddress: number;
 	/** Failed sign-ins for one email from one address before each next one doubles the wait. */

@@ -39,7 +39,8 @@ interface Settings {
 }
 
 interface Locals extends RedisLocals {
-	loginPerEmail: RateLimiter;
+	/** Failed sign-ins of one email from every address together. */
+	loginFailuresPerEmail: RateLimiter;
 	loginPerAddress: RateLimiter;
 	/** Failed sign-ins of one email from one address: each one past the free ones doubles the wait. */
 	loginFailures: FailureBackoff;
@@ -163,7 +164,7 @@ const UsersService: FleetServiceSchema<Settings, Methods, Locals> = {
 				const user = await emOf(ctx).findOne(User, { email });
 				const ok = user ? await verifyPassword(ctx.params.password, user.passwordHash) : await verifyNothing(ctx.params.password);
 				if (!user || !ok) {
-					await this.loginFailures.fail(attempt);
+					await this.loginFailuresPerEmail.hit(email);
 					throw new MoleculerClientError('Wrong email or password.', 401, 'BAD_CREDENTIALS');
 				}
 				await this.loginFailures.reset(attempt);
@@ -333,9 +334,11 @@ const UsersService: FleetServiceSchema<Settings, Methods, Locals> = {
 		},
 
 		async checkLoginRate(email, ip) {
-			const backoff = await this.loginFailures.check(`${email}|${ip ?? ''}`);
-			if (!backoff.allowed) throw tooMany('failed sign-ins', backoff);
-			const checks = [this.loginPerEmail.hit(email)];
+			// Counted as a failure until it succeeds.
+			const pair = await this.loginFailures.attempt(`${email}|${ip ?? ''}`);
+			if (!pair.allowed) throw tooMany('failed sign-ins', pair);
+			// The looser limit on an email's failures from everywhere spares an address that has had none: the owner's.
+			const checks = pair.failuresBefore > 0 ? [this.loginFailuresPerEmail.peek(email)] : [];
 			if (ip) checks.push(this.loginPerAddress.hit(ip));
 			const refused = (await Promise.all(checks)).find(r => !r.allowed);
 			if (refused) throw tooMany('sign-in attempts', refused);
@@ -353,7 +356,7 @@ const UsersService: FleetServiceSchema<Settings, Methods, Locals> = {
 	created() {
 		const { loginMaxPerEmail, loginMaxPerAddress, loginFreeFailures, registerMaxPerAddress } = this.settings;
 		const redis = this.redis;
-		this.loginPerEmail = createRateLimiter({ name: 'login-email', max: loginMaxPerEmail, windowMs: LOGIN_WINDOW_MS, redis });
+		this.loginFailuresPerEmail = createRateLimiter({ name: 'login-email-failures', max: loginMaxPerEmail, windowMs: LOGIN_WINDOW_MS, redis });
 		this.loginPerAddress = createRateLimiter({ name: 'login-ip', max: loginMaxPerAddress, windowMs: LOGIN_WINDOW_MS, redis });
 		this.loginFailures = createFailureBackoff({ name: 'login-failures', free: loginFreeFailures, baseMs: 1_000, maxMs: LOGIN_WINDOW_MS, windowMs: LOGIN_WINDOW_MS, redis });
 		this.registrationsPerAddress = createRateLimiter({ name: 'register-ip', max: registerMaxPerAddress, windowMs: 3_600_000, redis });

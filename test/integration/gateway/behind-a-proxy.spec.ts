@@ -20,7 +20,7 @@ describe('client addresses and protocol come from a proxy only when the operator
 	beforeAll(async () => {
 		for (const [name, trustProxy] of [['direct', undefined], ['trusted', '127.0.0.1, ::1'], ['oneHop', '1'], ['backoff', '127.0.0.1, ::1']] as const) {
 			db[name] = pgliteDatabase();
-			const limits = name === 'backoff' ? { loginMaxPerAddress: 100, loginFreeFailures: 2 } : users;
+			const limits = name === 'backoff' ? { loginMaxPerAddress: 100, loginFreeFailures: 2, loginMaxPerEmail: 3 } : users;
 			nodes[name] = await startNode({ db: db[name], settings: { users: limits, gateway: { port: 0, host: '127.0.0.1', trustProxy } } });
 		}
 	});
@@ -76,6 +76,16 @@ describe('client addresses and protocol come from a proxy only when the operator
 		expect((await login(node, 'owner@example.com', 'guess 3', attacker)).status).toBe(401);
 		const longer = await login(node, 'owner@example.com', 'guess 4', attacker);
 		expect([longer.status, longer.headers.get('retry-after')]).toEqual([429, '2']);
+	});
+
+	it('stops guessing one email from many addresses, but never the owner at an address that has not failed', async () => {
+		const node = nodes.backoff;
+		expect((await register(node, 'target@example.com', from('198.51.100.210'))).status).toBe(201);
+		for (const i of [211, 212, 213]) expect((await login(node, 'target@example.com', 'guess', from(`198.51.100.${i}`))).status).toBe(401);
+		// Three failures of this email from everywhere: an address that has failed is now refused...
+		expect((await login(node, 'target@example.com', 'guess again', from('198.51.100.211'))).status).toBe(429);
+		// ...while the owner, at an address with no failure, signs in.
+		expect((await login(node, 'target@example.com', 'a long enough password', from('198.51.100.210'))).status).toBe(200);
 	});
 
 	it('limits registrations per address', async () => {
