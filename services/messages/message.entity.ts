@@ -39,6 +39,8 @@ export const Message = defineEntity({
 		notBefore: p.datetime(),
 		/** Pending past this fails with the reason (the device stayed offline too long). */
 		expiresAt: p.datetime().nullable(),
+		/** The WhatsApp id of a message sent before ids were derived from the message id: its late receipts still find it. */
+		legacyWaMessageId: p.string().length(64).nullable(),
 		claimedNode: p.string().length(128).nullable(),
 		claimedEpoch: p.bigint('number').nullable(),
 		claimedAt: p.datetime().nullable(),
@@ -57,6 +59,7 @@ export const Message = defineEntity({
 		{ name: 'messages_pending_expiry_index', properties: ['expiresAt'], where: `status = 'pending' and expires_at is not null` },
 		/** What a node was sending when it died. */
 		{ name: 'messages_sending_index', properties: ['device'], where: `status = 'sending'` },
+		{ name: 'messages_legacy_wa_message_id_index', properties: ['legacyWaMessageId'], where: `legacy_wa_message_id is not null` },
 		/** A device's sends of the last day, for its caps; whole, since deleting a device and counting what that removes read every row of it. */
 		{ name: 'messages_sent_index', properties: ['device', 'sentAt'] },
 	],

@@ -171,11 +171,15 @@ export class Outbox {
 		);
 	}
 
-	/** Delivered and read receipts; they only move a message forward, and only the receiving device's. */
+	/**
+	 * Delivered and read receipts; they only move a message forward, and only the receiving device's.
+	 * A WhatsApp id that is not a message id may be one given before ids were derived from them.
+	 */
 	async receipts(receipts: Receipt[]): Promise<SettledMessage[]> {
+		const legacy = await this.legacyIds(receipts.filter(r => !messageIdOf(r.waMessageId)).map(r => r.waMessageId));
 		const ids = (status: Receipt['status']) =>
 			receipts.filter(r => r.status === status).flatMap(r => {
-				const id = messageIdOf(r.waMessageId);
+				const id = messageIdOf(r.waMessageId) ?? legacy.get(r.waMessageId);
 				return id ? [{ id, device_id: r.deviceId }] : [];
 			});
 		const read = ids('read');
@@ -205,6 +209,17 @@ export class Outbox {
 			);
 		}
 		return settled;
+	}
+
+	/** The messages sent under these WhatsApp ids before ids were derived from message ids; ids from the phone itself find none. */
+	private async legacyIds(waIds: string[]): Promise<Map<string, string>> {
+		if (!waIds.length) return new Map();
+		const rows = await this.db.execute<{ id: string; wa: string }[]>(
+			`select id, legacy_wa_message_id as wa from messages
+			 where legacy_wa_message_id in (select jsonb_array_elements_text(?::jsonb))`,
+			[JSON.stringify([...new Set(waIds)])],
+		);
+		return new Map(rows.map(r => [r.wa, r.id]));
 	}
 
 	/**

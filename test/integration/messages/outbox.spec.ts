@@ -111,6 +111,16 @@ describe.each(kinds)('the outbox on $name: claims fenced by the lease, outcomes 
 		expect(settled).toEqual({ status: 'delivered', error: null });
 	});
 
+	it('a late receipt for a message sent under an older WhatsApp id still settles it, on its own device only', async () => {
+		await enqueue(randomUUID(), [[0, '+15550000035']]);
+		const [row] = await db.execute<{ id: string }[]>(`select id from messages where recipient = '+15550000035'`);
+		const legacy = '3EB0C0FFEE0123456789AB';
+		await db.execute(`update messages set status = 'sent', sent_at = now(), legacy_wa_message_id = ? where id = ?`, [legacy, row.id]);
+		expect(await outbox.receipts([{ deviceId: devices[1], waMessageId: legacy, status: 'read' }])).toEqual([]);
+		expect((await outbox.receipts([{ deviceId: devices[0], waMessageId: legacy, status: 'delivered' }])).map(m => [m.id, m.status])).toEqual([[row.id, 'delivered']]);
+		expect((await outbox.receipts([{ deviceId: devices[0], waMessageId: legacy, status: 'read' }])).map(m => [m.id, m.status])).toEqual([[row.id, 'read']]);
+	});
+
 	it('expires pending messages past their time with the reason, and deletes none', async () => {
 		const before = await db.execute<{ n: number }[]>(`select count(*)::int as n from messages`);
 		await db.execute(`update messages set expires_at = now() - interval '1 second' where status = 'pending'`);
