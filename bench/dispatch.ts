@@ -47,6 +47,7 @@ class AcceptingDriver implements WhatsAppDriver {
 	async send(_message: OutgoingMessage): Promise<void> {
 		accepted++;
 	}
+	async markRead(): Promise<void> {}
 	async end(): Promise<void> {
 		this.handlers?.close({ kind: 'ended', message: 'ended' });
 	}

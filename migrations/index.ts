@@ -8,6 +8,7 @@ import { Migration20261123130831_Media } from './Migration20261123130831_Media.t
 import { Migration20261201085454_OutboxPartialIndexes } from './Migration20261201085454_OutboxPartialIndexes.ts';
 import { Migration20261201091216_UserGreetings } from './Migration20261201091216_UserGreetings.ts';
 import { Migration20261205120259_SourceAgnosticOutbox } from './Migration20261205120259_SourceAgnosticOutbox.ts';
+import { Migration20261205162915_Inbox } from './Migration20261205162915_Inbox.ts';
 
 /** Migrations in the order they apply. `npm run migration:create -- <name>` writes a new file; add it here. */
 export const migrationsList = [
@@ -21,4 +22,5 @@ export const migrationsList = [
 	{ name: 'Migration20261201085454_OutboxPartialIndexes', class: Migration20261201085454_OutboxPartialIndexes },
 	{ name: 'Migration20261201091216_UserGreetings', class: Migration20261201091216_UserGreetings },
 	{ name: 'Migration20261205120259_SourceAgnosticOutbox', class: Migration20261205120259_SourceAgnosticOutbox },
+	{ name: 'Migration20261205162915_Inbox', class: Migration20261205162915_Inbox },
 ];

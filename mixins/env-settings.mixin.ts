@@ -49,6 +49,8 @@ export interface Env {
 	messageExpiryHours: number;
 	/** Campaign progress is pushed at most this often. */
 	progressIntervalMs: number;
+	/** Messages kept per chat in the inbox (the oldest are pruned; at least 20). */
+	inboxMessagesPerChat: number;
 	/** Devices with nothing to send look again this often (enqueued messages wake them at once). */
 	dispatchPollMs: number;
 	/** Due campaigns are looked for this often. */
@@ -126,6 +128,7 @@ export function readEnv(): Env {
 		deviceStartJitterMs: int('DEVICE_START_JITTER_MS', 2_000),
 		messageExpiryHours: int('MESSAGE_EXPIRY_HOURS', 72),
 		progressIntervalMs: int('PROGRESS_INTERVAL_MS', 1_000),
+		inboxMessagesPerChat: Math.max(20, int('INBOX_MESSAGES_PER_CHAT', 100)),
 		dispatchPollMs: int('DISPATCH_POLL_MS', 2_000),
 		campaignTickMs: int('CAMPAIGN_TICK_MS', 1_000),
 		mediaUrlLimitBytes: int('MEDIA_URL_LIMIT_BYTES', 10 * 1024 * 1024),

@@ -1,7 +1,7 @@
 import { RequestContext } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Context, Middleware, ServiceBroker } from 'moleculer';
-import { openDatabase, type Database, type DatabaseOptions, type SqlConnection } from './orm/database.ts';
+import { openDatabase, type Database, type DatabaseOptions, type SqlPool } from './orm/database.ts';
 
 const databases = new WeakMap<ServiceBroker, Database>();
 
@@ -13,7 +13,7 @@ export function databaseOf(broker: ServiceBroker): Database {
 }
 
 /** Raw SQL on the broker's database, for bulk statements the ORM would split into rows. */
-export function sqlOf(broker: ServiceBroker): SqlConnection {
+export function sqlOf(broker: ServiceBroker): SqlPool {
 	return databaseOf(broker).sql;
 }
 

@@ -33,13 +33,19 @@ export interface SqlConnection {
 	execute<T = unknown>(sql: string, params?: unknown[]): Promise<T>;
 }
 
+/** The pool: single statements, and transactions on one of its connections. */
+export interface SqlPool extends SqlConnection {
+	/** Runs `work` inside one transaction: committed when it resolves, rolled back when it throws. */
+	transaction<T>(work: (tx: SqlConnection) => Promise<T>): Promise<T>;
+}
+
 export interface Database {
 	orm: MikroORM;
 	/**
 	 * Raw SQL on the ORM's pool. Values go as bind parameters: a batch's JSON is never copied into
 	 * the statement text (MikroORM's own execute() formats every parameter into it).
 	 */
-	sql: SqlConnection;
+	sql: SqlPool;
 	/**
 	 * A connection of its own, outside the pool, for work that must never queue behind it. A query
 	 * is given up (and on PostgreSQL cancelled) after `timeoutMs`. Closed by `close()` or with the database.
@@ -99,6 +105,16 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 			async execute(sql, params = []) {
 				const result = await client.executeQuery(CompiledQuery.raw(params.length ? numberPlaceholders(sql) : sql, params));
 				return result.rows as never;
+			},
+			transaction(work) {
+				return client.transaction().execute(trx =>
+					work({
+						async execute(sql, params = []) {
+							const result = await trx.executeQuery(CompiledQuery.raw(params.length ? numberPlaceholders(sql) : sql, params));
+							return result.rows as never;
+						},
+					}),
+				);
 			},
 		},
 		dedicated({ timeoutMs, onError }) {

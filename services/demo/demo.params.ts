@@ -16,3 +16,16 @@ export interface DemoContactMessageDto {
 	image: { bytes: number; mimetype: string | null } | null;
 	at: string;
 }
+
+export const contactSendParams = {
+	$$strict: true,
+	phone: { type: 'string', max: 20 },
+	deviceId: { type: 'uuid', messages: { uuid: 'No such device.', required: 'Choose the number to write to.' } },
+	text: { type: 'string', trim: true, min: 1, max: 4096, messages: { stringMin: 'Write a message first.', required: 'Write a message first.', stringMax: 'WhatsApp takes at most 4096 characters.' } },
+} as const;
+/** `POST /api/demo/contacts/:phone/send`: the contact writes `text` to the caller's number `deviceId`. */
+export interface ContactSendParams {
+	phone: string;
+	deviceId: string;
+	text: string;
+}

@@ -4,7 +4,9 @@ import type { FleetServiceSchema } from '../../mixins/service-schema.ts';
 import { readEnv } from '../../mixins/env-settings.mixin.ts';
 import { WhatsAppDouble } from '../whatsapp-double/index.ts';
 import type { PairingDto } from '../devices/devices.params.ts';
-import type { DemoContactDto, DemoContactMessageDto } from './demo.params.ts';
+import type { DeviceDto } from '../devices/devices.params.ts';
+import { startAutoReplies, type AutoReplyTiming } from './auto-replies.ts';
+import { contactSendParams, type ContactSendParams, type DemoContactDto, type DemoContactMessageDto } from './demo.params.ts';
 
 /**
  * Demo mode (`npm run demo`): Fleetcast runs against the WhatsApp double in this process, with
@@ -24,11 +26,14 @@ const QR_WAIT_MS = 15_000;
 
 interface Locals {
 	double: WhatsAppDouble;
+	stopAutoReplies?: () => void;
 }
 
 interface DemoSettings {
 	/** Where the double keeps its accounts, so a restarted demo keeps its linked devices. */
 	statePath?: string;
+	/** How long auto-replying contacts take to read and to type; null: they never answer by themselves. */
+	autoReplies?: AutoReplyTiming | null;
 }
 
 const DemoService: FleetServiceSchema<DemoSettings, Record<string, never>, Locals> = {
@@ -75,6 +80,21 @@ const DemoService: FleetServiceSchema<DemoSettings, Record<string, never>, Local
 			},
 		},
 
+		/** A demo contact writes to one of the caller's numbers, as a person would from their phone. */
+		contactSend: {
+			rest: 'POST /demo/contacts/:phone/send',
+			params: contactSendParams,
+			async handler(ctx: Context<ContactSendParams>): Promise<{ id: string }> {
+				const contact = this.double.contact(ctx.params.phone.replace(/\D/g, ''));
+				if (!contact) throw new Errors.MoleculerClientError('No such demo contact.', 404, 'NOT_FOUND');
+				const device = await ctx.call<DeviceDto, { id: string }>('devices.get', { id: ctx.params.deviceId });
+				if (!device.phone || !this.double.account(device.phone)) {
+					throw new Errors.MoleculerClientError('This number is not linked to a demo phone yet: pair it first.', 409, 'NOT_LINKED');
+				}
+				return { id: await contact.sendText(device.phone, ctx.params.text) };
+			},
+		},
+
 		/** Where the devices service finds the double. Internal. */
 		double: {
 			visibility: 'public',
@@ -113,10 +133,13 @@ const DemoService: FleetServiceSchema<DemoSettings, Record<string, never>, Local
 	async started() {
 		await this.double.start();
 		for (const contact of DEMO_CONTACTS) if (!this.double.contact(contact.phone)) this.double.addContact(contact);
+		const timing = this.settings.autoReplies === undefined ? { readMs: 2_000, typingMs: 2_500 } : this.settings.autoReplies;
+		if (timing) this.stopAutoReplies = startAutoReplies(this.double, timing, err => this.logger.warn(`A demo contact could not answer: ${err.message}`));
 		this.logger.info(`Demo mode: WhatsApp double at ${this.double.endpoint.url} with ${this.double.contacts().length} contacts.`);
 	},
 
 	async stopped() {
+		this.stopAutoReplies?.();
 		await this.double.stop();
 	},
 };

@@ -3,7 +3,8 @@ import tls from 'node:tls';
 import { DisconnectReason, makeWASocket, proto, WA_CERT_DETAILS, type AuthenticationState, type WAMessage, type WASocket } from '@whiskeysockets/baileys';
 import { keepSignalKeysOutOfLogs } from '../shared/signal-logs.ts';
 import { LeaseLostError, type AuthStateStore } from './auth-state.ts';
-import { NotOnWhatsAppError, NotSentError, type CloseReason, type DriverHandlers, type InboundMessage, type LinkedAccount, type OutgoingMessage, type Receipt, type WhatsAppDriver } from './whatsapp-driver.ts';
+import { chatMessageOf } from './chat-messages.ts';
+import { NotOnWhatsAppError, NotSentError, type CloseReason, type ChatMessageSeen, type DriverHandlers, type LinkedAccount, type OutgoingMessage, type ReadKey, type Receipt, type WhatsAppDriver } from './whatsapp-driver.ts';
 
 /**
  * A WhatsApp server other than WhatsApp's own: the WhatsApp double (`GET /control/info` on its
@@ -23,6 +24,8 @@ export const quietLogger = { level: 'silent', child: () => quietLogger, trace() 
 const addedCas = new Set<string>();
 const CLOSE_TIMEOUT_MS = 5_000;
 const CREDS_SAVE_ATTEMPTS = 4;
+/** Ids of our own recent sends, whose copies the socket echoes back: the dispatcher reports those. */
+const SENT_IDS_KEPT = 10_000;
 
 /**
  * Trust a non-WhatsApp server for this process: Baileys checks the Noise chain against the
@@ -70,23 +73,6 @@ function receiptOf(id: string | null | undefined, status: number | null | undefi
 	return undefined;
 }
 
-/** The sender's number of a message from a contact: the phone-number JID, whichever of the two it is in. */
-function senderPhone(key: proto.IMessageKey & { remoteJidAlt?: string }): string | undefined {
-	const jid = [key.remoteJid, key.remoteJidAlt].find(j => j?.endsWith('@s.whatsapp.net'));
-	return jid?.split(/[:@]/)[0];
-}
-
-function inboundOf(message: WAMessage): InboundMessage | undefined {
-	const { key } = message;
-	if (key.fromMe || !key.id || !key.remoteJid || key.remoteJid.endsWith('@g.us') || key.remoteJid === 'status@broadcast') return undefined;
-	const from = senderPhone(key);
-	const m = message.message;
-	const text = m?.conversation ?? m?.extendedTextMessage?.text ?? m?.imageMessage?.caption ?? null;
-	if (!from || text === null || text === undefined) return undefined;
-	const seconds = Number(message.messageTimestamp ?? 0);
-	return { id: key.id, from, text, at: seconds ? new Date(seconds * 1000) : new Date() };
-}
-
 function accountOf(user: { id: string; lid?: string } | undefined): LinkedAccount {
 	if (!user?.id) throw new Error('Baileys opened a connection without an account');
 	return { phone: user.id.split(/[:@]/)[0], jid: user.id, lid: user.lid ?? null };
@@ -100,6 +86,9 @@ export class BaileysDriver implements WhatsAppDriver {
 	private endedByUs = false;
 	/** Creds writes in order: each writes the creds as they are when it runs. */
 	private saving: Promise<void> = Promise.resolve();
+	/** Chat messages are reported in the order they came, each batch once its photos are fetched. */
+	private reporting: Promise<void> = Promise.resolve();
+	private readonly sentIds = new Set<string>();
 
 	constructor(
 		private readonly store: AuthStateStore,
@@ -133,19 +122,29 @@ export class BaileysDriver implements WhatsAppDriver {
 		});
 		socket.ev.on('messages.upsert', ({ messages }) => {
 			const receipts: Receipt[] = [];
+			const chat: WAMessage[] = [];
 			for (const message of messages) {
 				// A receipt may arrive while Baileys still buffers our own copy: it then rides on that copy.
 				const receipt = message.key.fromMe ? receiptOf(message.key.id, message.status) : undefined;
 				if (receipt) receipts.push(receipt);
-				const inbound = inboundOf(message);
-				if (inbound) handlers.inbound(inbound);
+				if (message.key.fromMe && message.key.id && this.sentIds.delete(message.key.id)) continue;
+				chat.push(message);
 			}
 			if (receipts.length) handlers.receipts(receipts);
+			if (!chat.length) return;
+			this.reporting = this.reporting.then(async () => {
+				const seen = await Promise.all(chat.map(m => chatMessageOf(socket, m, quietLogger).catch(() => undefined)));
+				const kept = seen.filter((m): m is ChatMessageSeen => Boolean(m));
+				if (kept.length) handlers.messages(kept);
+			});
 		});
 		socket.ev.on('messages.update', updates => {
 			const receipts = updates.filter(u => u.key.fromMe).map(u => receiptOf(u.key.id, u.update.status));
 			const known = receipts.filter((r): r is Receipt => Boolean(r));
 			if (known.length) handlers.receipts(known);
+			// A contact's message read on the phone: it is read here too.
+			const readElsewhere = updates.filter(u => !u.key.fromMe && u.key.id && (u.update.status ?? 0) >= READ).map(u => u.key.id!);
+			if (readElsewhere.length) handlers.readElsewhere(readElsewhere);
 		});
 		socket.ev.on('connection.update', update => {
 			if (this.socket !== socket) return;
@@ -189,12 +188,20 @@ export class BaileysDriver implements WhatsAppDriver {
 			const [found] = (await socket.onWhatsApp(message.to)) ?? [];
 			if (!found?.exists) throw new NotOnWhatsAppError(message.to);
 			const content = message.image ? { image: message.image.data, mimetype: message.image.mimetype, caption: message.text } : { text: message.text };
+			this.sentIds.add(message.id);
+			if (this.sentIds.size > SENT_IDS_KEPT) this.sentIds.delete(this.sentIds.values().next().value!);
 			await socket.sendMessage(found.jid, content, { messageId: message.id });
 		} catch (err) {
 			// Baileys throws 428 "Connection Closed" only before the message is written to the socket.
 			if ((err as { output?: { statusCode?: number } }).output?.statusCode === DisconnectReason.connectionClosed) throw new NotSentError((err as Error).message);
 			throw err;
 		}
+	}
+
+	async markRead(keys: ReadKey[]): Promise<void> {
+		const socket = this.socket;
+		if (!socket) throw new NotSentError('Not connected');
+		await socket.readMessages(keys.map(k => ({ remoteJid: k.remoteJid, id: k.id, fromMe: false })));
 	}
 
 	async logout(): Promise<void> {

@@ -4,7 +4,7 @@ import { DeviceActor, type ActorOptions, type StartMode } from './device.actor.t
 import type { DeviceStatus } from './device.entity.ts';
 import type { SqlConnection } from '../../mixins/orm/database.ts';
 import { Leases, preferredNode } from './leases.ts';
-import type { InboundMessage, LinkedAccount, Receipt, WhatsAppDriver } from './whatsapp-driver.ts';
+import type { ChatMessageSeen, LinkedAccount, Receipt, WhatsAppDriver } from './whatsapp-driver.ts';
 
 export interface PlacementOptions {
 	nodeId: string;
@@ -26,7 +26,8 @@ export interface HostEvents {
 	qr(deviceId: string, qr: string | null): void;
 	pairingCode(deviceId: string, code: string): void;
 	receipts(deviceId: string, receipts: Receipt[]): void;
-	inbound(deviceId: string, message: InboundMessage): void;
+	messages(deviceId: string, messages: ChatMessageSeen[]): void;
+	readElsewhere(deviceId: string, ids: string[]): void;
 	/** Devices this node let go of, so the nodes that prefer them look now rather than at their next tick. */
 	released(deviceIds: string[], leaving: boolean): void;
 }
@@ -337,7 +338,8 @@ export class DeviceHost {
 				qr: qr => this.deps.events.qr(deviceId, qr),
 				pairingCode: code => this.deps.events.pairingCode(deviceId, code),
 				receipts: receipts => this.deps.events.receipts(deviceId, receipts),
-				inbound: message => this.deps.events.inbound(deviceId, message),
+				messages: messages => this.deps.events.messages(deviceId, messages),
+				readElsewhere: ids => this.deps.events.readElsewhere(deviceId, ids),
 				clearSession: () => clearAuthState(this.deps.db, deviceId, fence),
 				finished: () =>
 					void this.withDevice(deviceId, async () => {

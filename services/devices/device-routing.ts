@@ -1,7 +1,7 @@
 /** Where a device lives: commands run on the node holding its lease, and what each node holds. */
 import { Errors, type Context } from 'moleculer';
 import { DeviceBusyError, type Pairing } from './device-host.ts';
-import type { CommandParams, DevicesSchema } from './devices.types.ts';
+import type { CommandParams, DevicesSchema, MarkReadParams } from './devices.types.ts';
 import { preferredNode } from './leases.ts';
 
 const { MoleculerRetryableError } = Errors;
@@ -26,6 +26,30 @@ export const routingActions: DevicesSchema['actions'] = {
 		handler(ctx: Context<{ deviceId: string }>): Pairing {
 			const actor = this.host.actor(ctx.params.deviceId);
 			return { qr: actor?.qr ?? null, pairingCode: actor?.pairingCode ?? null };
+		},
+	},
+
+	/**
+	 * Tells the contacts of a device that their messages were read, through the node holding it.
+	 * Answers false when no node holds it online now. Internal (the inbox calls it).
+	 */
+	markRead: {
+		visibility: 'public',
+		auth: 'public',
+		async handler(ctx: Context<MarkReadParams>): Promise<boolean> {
+			const nodeID = await this.holderNode(ctx.params.deviceId);
+			if (!nodeID) return false;
+			return ctx.call<boolean, MarkReadParams>('devices.markReadHere', ctx.params, { nodeID });
+		},
+	},
+
+	/** `markRead` on the node holding the device. Internal. */
+	markReadHere: {
+		visibility: 'public',
+		auth: 'public',
+		async handler(ctx: Context<MarkReadParams>): Promise<boolean> {
+			const actor = this.host.actor(ctx.params.deviceId);
+			return actor ? actor.markRead(ctx.params.keys) : false;
 		},
 	},
 

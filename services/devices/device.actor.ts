@@ -1,6 +1,6 @@
 import type { DeviceStatus } from './device.entity.ts';
 import type { ConnectLimiter } from './connect-limiter.ts';
-import { NotOnWhatsAppError, NotSentError, type CloseReason, type InboundMessage, type LinkedAccount, type OutgoingMessage, type Receipt, type WhatsAppDriver } from './whatsapp-driver.ts';
+import { NotOnWhatsAppError, NotSentError, type CloseReason, type ChatMessageSeen, type LinkedAccount, type OutgoingMessage, type ReadKey, type Receipt, type WhatsAppDriver } from './whatsapp-driver.ts';
 
 export type StartMode = { kind: 'resume'; jitterMs?: number } | { kind: 'pair'; method: 'qr' } | { kind: 'pair'; method: 'code'; phone: string };
 
@@ -13,7 +13,8 @@ export interface ActorHost {
 	/** Forgets the stored session (logged out or pairing abandoned). */
 	clearSession(): Promise<void>;
 	receipts(receipts: Receipt[]): void;
-	inbound(message: InboundMessage): void;
+	messages(messages: ChatMessageSeen[]): void;
+	readElsewhere(ids: string[]): void;
 	/** The actor reached a state without a socket (logged out, banned, gave up…): release its lease. */
 	finished(): void;
 	logger: { info(...args: unknown[]): void; warn(...args: unknown[]): void; error(...args: unknown[]): void };
@@ -141,6 +142,15 @@ export class DeviceActor {
 		}).catch((err: Error): SendOutcome => ({ status: 'failed', error: err.message }));
 	}
 
+	/** Tells the contacts their messages were read; false when the device is not online to say it. */
+	markRead(keys: ReadKey[]): Promise<boolean> {
+		return this.enqueue(async () => {
+			if (!this.canSend) return false;
+			await this.driver.markRead(keys);
+			return true;
+		});
+	}
+
 	/** Closes the socket without changing the status: the device moves to another node or the node stops. */
 	async stop(): Promise<void> {
 		if (!this.stopped) {
@@ -198,7 +208,8 @@ export class DeviceActor {
 				open: account => void this.enqueue(() => this.onOpen(account)),
 				close: reason => void this.enqueue(() => this.onClose(reason)),
 				receipts: receipts => this.host.receipts(receipts),
-				inbound: message => this.host.inbound(message),
+				messages: messages => this.host.messages(messages),
+				readElsewhere: ids => this.host.readElsewhere(ids),
 			});
 		} catch (err) {
 			if (this.stopped) return this.releasePermit();

@@ -49,18 +49,6 @@ export interface DeviceLinked {
 	lid: string | null;
 }
 
-/** A contact wrote to one of the user's numbers (leads listens for stop words). */
-export const DEVICE_MESSAGE_RECEIVED = 'device.message-received';
-export interface DeviceMessageReceived {
-	userId: string;
-	deviceId: string;
-	/** E.164 with the plus. */
-	from: string;
-	text: string;
-	messageId: string;
-	at: string;
-}
-
 /** The devices events the owner's browser tabs receive, with their payloads. */
 export interface DeviceBrowserEvents {
 	[DEVICE_UPDATED]: DeviceUpdated;

@@ -15,6 +15,7 @@ import { routingActions, routingMethods } from './device-routing.ts';
 import { DEFAULT_ACTOR_OPTIONS } from './device.actor.ts';
 import { Device } from './device.entity.ts';
 import { DEFAULT_DISPATCH_OPTIONS, Dispatcher } from './dispatcher.ts';
+import { InboxFeed } from './inbox-feed.ts';
 import type { DevicesSchema, DevicesSettings } from './devices.types.ts';
 import * as E from './devices.events.ts';
 
@@ -59,7 +60,10 @@ const DevicesService: DevicesSchema = {
 		/** Messages were queued: the devices held here start on them now. */
 		[ME.MESSAGES_ENQUEUED]: {
 			handler(ctx: Context<ME.MessagesEnqueued>) {
-				this.dispatcher?.wake(ctx.params.deviceIds.filter(id => this.host.actor(id)));
+				this.dispatcher?.wake(
+					ctx.params.deviceIds.filter(id => this.host.actor(id)),
+					ctx.params.urgent,
+				);
 			},
 		},
 		/** A source's content changed or it said stop: the next of its messages reads it afresh. */
@@ -191,11 +195,12 @@ const DevicesService: DevicesSchema = {
 					},
 					qr: (deviceId, qr) => announce(deviceId, userId => this.broker.broadcast<E.DeviceQr>(E.DEVICE_QR, { userId, deviceId, qr })),
 					pairingCode: (deviceId, code) => announce(deviceId, userId => this.broker.broadcast<E.DevicePairingCode>(E.DEVICE_PAIRING_CODE, { userId, deviceId, code })),
-					receipts: (deviceId, receipts) => this.dispatcher.receipt(deviceId, receipts),
-					inbound: (deviceId, message) =>
-						announce(deviceId, userId =>
-							this.broker.broadcast<E.DeviceMessageReceived>(E.DEVICE_MESSAGE_RECEIVED, { userId, deviceId, from: `+${message.from}`, text: message.text, messageId: message.id, at: message.at.toISOString() }),
-						),
+					receipts: (deviceId, receipts) => {
+						this.dispatcher.receipt(deviceId, receipts);
+						this.inboxFeed.receipt(deviceId, receipts);
+					},
+					messages: (deviceId, messages) => this.inboxFeed.seen(deviceId, messages),
+					readElsewhere: (deviceId, ids) => this.inboxFeed.readElsewhere(deviceId, ids),
 					released: (deviceIds, leaving) => void this.broker.broadcast('device.released', { nodeId, deviceIds, leaving }),
 				},
 			},
@@ -209,6 +214,14 @@ const DevicesService: DevicesSchema = {
 			},
 		);
 		this.preparation = new MessagePreparation({ call });
+		this.inboxFeed = new InboxFeed({
+			available: () => this.broker.registry.hasService('inbox', undefined as never),
+			ownerOf: deviceId => this.ownerOf(deviceId),
+			storeImage: async (userId, jpeg) => (await call<{ id: string }>('media.storeReceived', { userId, data: jpeg.toString('base64') })).id,
+			feed: params => call<void>('inbox.feed', params),
+			maxPixels: readEnv().mediaMaxPixels,
+			logger: this.logger,
+		});
 		this.dispatcher = new Dispatcher(
 			{
 				nodeId,
@@ -222,6 +235,8 @@ const DevicesService: DevicesSchema = {
 				recentSends: async deviceIds => new Map(Object.entries(await call<Record<string, number[]>>('messages.recentSends', { deviceIds }))),
 				pacing: deviceIds => this.devicePacing(deviceIds),
 				prepare: message => this.preparation.prepare(message),
+				sent: (message, prepared, at) =>
+					this.inboxFeed.sent({ deviceId: message.deviceId, outboxId: message.id, waMessageId: prepared.outgoing.id, to: prepared.outgoing.to, source: message.source, text: prepared.outgoing.text, mediaId: prepared.mediaId, at }),
 				logger: this.logger,
 			},
 			{ ...DEFAULT_DISPATCH_OPTIONS, pollMs: settings.dispatchPollMs },
@@ -247,6 +262,8 @@ const DevicesService: DevicesSchema = {
 		// The sends in flight finish and are recorded before the sockets close.
 		await this.dispatcher?.stop();
 		await this.host?.stop();
+		// What the sockets saw and sent up to their close reaches the inbox.
+		await this.inboxFeed?.stop();
 		await this.renewals?.close();
 		this.preparation?.clear();
 	},

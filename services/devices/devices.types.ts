@@ -9,9 +9,11 @@ import type { WhatsAppServer } from './baileys-driver.ts';
 import type { ConnectLimiter } from './connect-limiter.ts';
 import type { Command, DeviceHost, Pairing } from './device-host.ts';
 import type { Device, DeviceStatus } from './device.entity.ts';
-import type { DevicePacing, Dispatcher } from './dispatcher.ts';
+import type { Dispatcher } from './dispatcher.ts';
+import type { DevicePacing } from './pacing.ts';
+import type { InboxFeed } from './inbox-feed.ts';
 import type * as P from './devices.params.ts';
-import type { WhatsAppDriver } from './whatsapp-driver.ts';
+import type { ReadKey, WhatsAppDriver } from './whatsapp-driver.ts';
 
 export interface DevicesSettings {
 	leaseTtlMs: number;
@@ -47,6 +49,7 @@ export interface DevicesMethods {
 export interface DevicesLocals extends RedisLocals {
 	host: DeviceHost;
 	dispatcher: Dispatcher;
+	inboxFeed: InboxFeed;
 	preparation: MessagePreparation;
 	limiter: ConnectLimiter;
 	db: SqlConnection;
@@ -64,4 +67,10 @@ export interface CommandParams {
 	deviceId: string;
 	command: Command;
 	status: DeviceStatus;
+}
+
+/** `devices.markRead`: contacts' messages of one device to mark read. */
+export interface MarkReadParams {
+	deviceId: string;
+	keys: ReadKey[];
 }

@@ -1,23 +1,10 @@
+import { URGENT_SOURCE } from '../messages/message.entity.ts';
+import type { ClaimRequest } from '../messages/messages.params.ts';
 import type { ClaimedMessage, Receipt as OutboxReceipt, SendResult } from '../messages/outbox.ts';
 import { CannotBeSentError, NotToBeSentError, type PreparedMessage } from '../messages/preparation.ts';
-import { wallTimeAt } from '../shared/zoned-time.ts';
+import { capFreeAt, DAY_MS, gapMs, inQuietHours, type DevicePacing } from './pacing.ts';
 import type { DeviceActor } from './device.actor.ts';
 import type { Receipt } from './whatsapp-driver.ts';
-
-/** A device's pacing as the dispatcher applies it: gaps, caps, warm-up and quiet hours of one number. */
-export interface DevicePacing {
-	minDelaySeconds: number;
-	maxDelaySeconds: number;
-	hourlyCap: number;
-	dailyCap: number;
-	warmUp: boolean;
-	/** Minutes after local midnight in `timeZone`, or null. */
-	quietStartMinute: number | null;
-	quietEndMinute: number | null;
-	timeZone: string;
-	/** When the number joined Fleetcast (the warm-up curve counts days from it). */
-	since: number;
-}
 
 export interface DispatchDeps {
 	nodeId: string;
@@ -25,7 +12,7 @@ export interface DispatchDeps {
 	outboxAvailable(): boolean;
 	/** The actors this node holds now. */
 	actors(): Iterable<DeviceActor>;
-	claim(devices: { deviceId: string; epoch: number }[]): Promise<ClaimedMessage[]>;
+	claim(devices: ClaimRequest[]): Promise<ClaimedMessage[]>;
 	record(results: SendResult[]): Promise<void>;
 	receipts(receipts: OutboxReceipt[]): Promise<void>;
 	/** Settles what earlier holders of these devices left `sending`. */
@@ -34,6 +21,8 @@ export interface DispatchDeps {
 	recentSends(deviceIds: string[]): Promise<Map<string, number[]>>;
 	/** What the driver sends and the gap after it (rendered for the recipient, with its image). */
 	prepare(message: ClaimedMessage): Promise<PreparedMessage>;
+	/** A message left: what it said, for the inbox's copy of the chat. */
+	sent?(message: ClaimedMessage, prepared: PreparedMessage, at: Date): void;
 	logger: { warn(...args: unknown[]): void; error(...args: unknown[]): void };
 }
 
@@ -50,12 +39,6 @@ export interface DispatchOptions {
 
 export const DEFAULT_DISPATCH_OPTIONS: DispatchOptions = { pollMs: 2_000, claimBatch: 2_000, flushMs: 50, sweepMs: 30_000 };
 
-const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
-
-/** Daily cap of a new number on its first days when warm-up is on; then its own cap. */
-export const WARM_UP_DAILY_CAPS = [20, 40, 60, 100, 150, 250, 400];
-
 /** One device's queue state on this node. */
 interface Lane {
 	actor: DeviceActor;
@@ -68,46 +51,8 @@ interface Lane {
 	heldUntil: number;
 	idleUntil: number;
 	busy: boolean;
-}
-
-/** Local minute of the day in a time zone. */
-function localMinute(now: number, timeZone: string): number {
-	const { hour, minute } = wallTimeAt(now, timeZone);
-	return hour * 60 + minute;
-}
-
-export function inQuietHours(pacing: Pick<DevicePacing, 'quietStartMinute' | 'quietEndMinute' | 'timeZone'>, now: number): boolean {
-	const { quietStartMinute: start, quietEndMinute: end } = pacing;
-	if (start === null || end === null) return false;
-	const minute = localMinute(now, pacing.timeZone);
-	return start < end ? minute >= start && minute < end : minute >= start || minute < end;
-}
-
-export function dailyCapOf(pacing: DevicePacing, now: number): number {
-	if (!pacing.warmUp) return pacing.dailyCap;
-	const day = Math.floor((now - pacing.since) / DAY_MS);
-	return Math.min(pacing.dailyCap, WARM_UP_DAILY_CAPS[day] ?? pacing.dailyCap);
-}
-
-/**
- * When a device may send next given its caps: now, or when its oldest send in the full window
- * leaves it. Messages wait; they are never dropped.
- */
-export function capFreeAt(pacing: DevicePacing, sends: number[], now: number): number {
-	const lastHour = sends.filter(t => t > now - HOUR_MS);
-	let at = now;
-	if (lastHour.length >= pacing.hourlyCap) at = Math.max(at, lastHour[lastHour.length - pacing.hourlyCap] + HOUR_MS);
-	const cap = dailyCapOf(pacing, now);
-	const lastDay = sends.filter(t => t > now - DAY_MS);
-	if (lastDay.length >= cap) at = Math.max(at, lastDay[lastDay.length - cap] + DAY_MS);
-	return at;
-}
-
-/** The pause after a send: random between the larger of the message's and the number's min and max delays. */
-export function gapMs(message: Pick<PreparedMessage, 'minDelaySeconds' | 'maxDelaySeconds'>, pacing: DevicePacing, random = Math.random): number {
-	const min = Math.max(message.minDelaySeconds, pacing.minDelaySeconds);
-	const max = Math.max(message.maxDelaySeconds, pacing.maxDelaySeconds, min);
-	return Math.round((min + random() * (max - min)) * 1000);
+	/** A person's reply may be waiting: claimed even while the pacing holds the number. */
+	urgent: boolean;
 }
 
 /**
@@ -121,7 +66,7 @@ export function lastingFailure(err: unknown): boolean {
 }
 
 /** How preparing and sending one message ended. */
-type Outcome = { status: 'sent'; gapMs: number } | { status: 'failed' | 'cancelled' | 'pending'; error: string };
+type Outcome = { status: 'sent'; gapMs: number; prepared: PreparedMessage } | { status: 'failed' | 'cancelled' | 'pending'; error: string };
 
 /**
  * Sends the outbox's messages through this node's device actors (docs/architecture.md): one
@@ -155,13 +100,15 @@ export class Dispatcher {
 		this.wake();
 	}
 
-	/** Look for work now: for these devices (messages were enqueued for them), or for all. */
-	wake(deviceIds?: string[]): void {
+	/** Look for work now: for these devices (messages were enqueued for them; `urgent`: a person's reply among them), or for all. */
+	wake(deviceIds?: string[], urgent = false): void {
 		if (this.stopped) return;
 		if (deviceIds) {
 			for (const id of deviceIds) {
 				const lane = this.lanes.get(id);
-				if (lane) lane.idleUntil = 0;
+				if (!lane) continue;
+				lane.idleUntil = 0;
+				if (urgent) lane.urgent = true;
 			}
 		}
 		if (this.running) {
@@ -215,7 +162,7 @@ export class Dispatcher {
 		let at = now + this.options.pollMs;
 		for (const lane of this.lanes.values()) {
 			if (lane.busy || !lane.actor.canSend || lane.idleUntil > now) continue;
-			at = Math.min(at, Math.max(lane.gapUntil, lane.heldUntil, now));
+			at = Math.min(at, lane.urgent ? now : Math.max(lane.gapUntil, lane.heldUntil, now));
 		}
 		this.timer = setTimeout(() => this.wake(), Math.max(0, at - now));
 	}
@@ -227,31 +174,27 @@ export class Dispatcher {
 			await this.syncLanes();
 			await this.sweepInterrupted();
 			const now = Date.now();
-			const ready: Lane[] = [];
+			const ready: { lane: Lane; urgentOnly: boolean }[] = [];
 			for (const lane of this.lanes.values()) {
-				if (lane.busy || !lane.actor.canSend || lane.idleUntil > now || lane.gapUntil > now || lane.heldUntil > now) continue;
-				if (inQuietHours(lane.pacing, now)) {
-					lane.heldUntil = now + 60_000;
-					continue;
-				}
-				const free = capFreeAt(lane.pacing, lane.sends, now);
-				if (free > now) {
-					lane.heldUntil = free;
-					continue;
-				}
-				ready.push(lane);
+				if (lane.busy || !lane.actor.canSend || lane.idleUntil > now) continue;
+				// Held by its pacing, a number still sends a person's reply.
+				if (this.paced(lane, now)) {
+					if (lane.urgent) ready.push({ lane, urgentOnly: true });
+				} else ready.push({ lane, urgentOnly: false });
 			}
 			for (let i = 0; i < ready.length && !this.stopped; i += this.options.claimBatch) {
 				const batch = ready.slice(i, i + this.options.claimBatch);
 				const began = performance.now();
-				const claimed = await this.deps.claim(batch.map(l => ({ deviceId: l.actor.deviceId, epoch: l.actor.epoch })));
+				const claimed = await this.deps.claim(batch.map(({ lane, urgentOnly }) => ({ deviceId: lane.actor.deviceId, epoch: lane.actor.epoch, ...(urgentOnly ? { urgentOnly } : {}) })));
 				this.claimLatencies.push(performance.now() - began);
 				if (this.claimLatencies.length > 10_000) this.claimLatencies.splice(0, 5_000);
 				const byDevice = new Map(claimed.map(m => [m.deviceId, m]));
-				for (const lane of batch) {
+				for (const { lane, urgentOnly } of batch) {
 					const message = byDevice.get(lane.actor.deviceId);
+					// Replies come first in every claim: any other message, or none, means none is waiting.
+					lane.urgent = message?.source === URGENT_SOURCE;
 					if (!message) {
-						lane.idleUntil = Date.now() + this.options.pollMs;
+						if (!urgentOnly) lane.idleUntil = Date.now() + this.options.pollMs;
 						continue;
 					}
 					lane.busy = true;
@@ -263,6 +206,21 @@ export class Dispatcher {
 		} catch (err) {
 			this.deps.logger.warn(`Dispatch round failed: ${(err as Error).message}`);
 		}
+	}
+
+	/** Whether the number's gap, quiet hours or caps hold it now (remembering until when, so the loop sleeps until then). */
+	private paced(lane: Lane, now: number): boolean {
+		if (lane.gapUntil > now || lane.heldUntil > now) return true;
+		if (inQuietHours(lane.pacing, now)) {
+			lane.heldUntil = now + 60_000;
+			return true;
+		}
+		const free = capFreeAt(lane.pacing, lane.sends, now);
+		if (free > now) {
+			lane.heldUntil = free;
+			return true;
+		}
+		return false;
 	}
 
 	/** Lanes for the online actors held here; a new holder first settles what an earlier one left `sending`. */
@@ -293,6 +251,8 @@ export class Dispatcher {
 					heldUntil: 0,
 					idleUntil: 0,
 					busy: false,
+					// Replies written while the number was away go first, whatever its last gap.
+					urgent: true,
 				});
 			}
 		} finally {
@@ -325,7 +285,7 @@ export class Dispatcher {
 			return { status: lastingFailure(err) ? 'failed' : 'pending', error };
 		}
 		const sent = await lane.actor.send(prepared.outgoing);
-		return sent.status === 'sent' ? { status: 'sent', gapMs: gapMs(prepared, lane.pacing) } : sent;
+		return sent.status === 'sent' ? { status: 'sent', gapMs: gapMs(prepared, lane.pacing), prepared } : sent;
 	}
 
 	private async sendOne(lane: Lane, message: ClaimedMessage): Promise<void> {
@@ -333,9 +293,11 @@ export class Dispatcher {
 		const now = Date.now();
 		lane.busy = false;
 		if (outcome.status === 'sent') {
+			// A reply counts towards the caps but neither waits for the gap nor makes the next message wait.
 			lane.sends.push(now);
 			while (lane.sends.length && lane.sends[0] <= now - DAY_MS) lane.sends.shift();
-			lane.gapUntil = now + outcome.gapMs;
+			if (message.source !== URGENT_SOURCE) lane.gapUntil = now + outcome.gapMs;
+			this.deps.sent?.(message, outcome.prepared, new Date(now));
 		} else if (outcome.status === 'pending') {
 			lane.idleUntil = now + this.options.pollMs;
 		}

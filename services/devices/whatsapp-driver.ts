@@ -49,13 +49,38 @@ export interface Receipt {
 	status: 'delivered' | 'read';
 }
 
-/** A message a contact wrote to this number. */
-export interface InboundMessage {
+/**
+ * A message of one of the number's personal chats, either way, as the socket saw it: what a
+ * contact wrote, and what the number sent from elsewhere (the phone). Fleetcast's own sends are
+ * not repeated here; the dispatcher reports those.
+ */
+export interface ChatMessageSeen {
 	id: string;
-	/** The sender's number, digits only. */
-	from: string;
+	fromMe: boolean;
+	/** The contact's number, digits only, when WhatsApp told it (or the LID maps to it). */
+	phone: string | null;
+	/** The contact's LID JID (`<digits>@lid`), when known. */
+	lid: string | null;
+	/** The JID the message came by: its read receipt goes back there. */
+	remoteJid: string;
+	/** The name the contact gave WhatsApp (their own messages only). */
+	pushName: string | null;
+	/** The text, or the image's caption ('' for none). */
 	text: string;
+	/** A photo: its bytes, or why they could not be had. */
+	image?: { data: Buffer; mimetype: string } | { error: string };
 	at: Date;
+}
+
+/** A contact's message read on the phone (or another linked device). */
+export interface ReadElsewhere {
+	id: string;
+}
+
+/** A contact's message to mark read: its id and the JID it came by. */
+export interface ReadKey {
+	id: string;
+	remoteJid: string;
 }
 
 /** The recipient has no WhatsApp account: the message fails without harming the number. */
@@ -73,7 +98,9 @@ export interface DriverHandlers {
 	open(account: LinkedAccount): void;
 	close(reason: CloseReason): void;
 	receipts(receipts: Receipt[]): void;
-	inbound(message: InboundMessage): void;
+	/** Chat messages in the order the socket delivered them. */
+	messages(messages: ChatMessageSeen[]): void;
+	readElsewhere(ids: string[]): void;
 }
 
 export interface WhatsAppDriver {
@@ -88,6 +115,8 @@ export interface WhatsAppDriver {
 	 * number without WhatsApp and NotSentError when it certainly did not leave.
 	 */
 	send(message: OutgoingMessage): Promise<void>;
+	/** Tells the contacts these messages were read (blue ticks, or only the account's own devices when its privacy setting hides them). */
+	markRead(keys: ReadKey[]): Promise<void>;
 	/** Closes the socket without logging out; resolves once it is closed. */
 	end(): Promise<void>;
 }

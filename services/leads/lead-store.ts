@@ -3,6 +3,7 @@ import type { TargetStatus } from './lead.entity.ts';
 import { storedFields, type LeadValues } from './lead-input.ts';
 import { NICHE_MATCH } from './audience.ts';
 import type { LeadFilters, LeadMessageFields } from './leads.params.ts';
+import { containsPattern } from '../shared/like.ts';
 
 /** A leads row as SQL returns it. */
 export interface LeadRow {
@@ -34,8 +35,6 @@ export function toLeadValues(row: LeadRow): LeadValues {
 }
 
 /** `%`, `_` and `\` taken literally in a LIKE pattern. */
-const likeLiteral = (text: string) => text.replace(/[\\%_]/g, m => `\\${m}`);
-
 /** Conditions joined with AND, and their parameters in order. */
 class Where {
 	private readonly parts: string[] = [];
@@ -60,7 +59,7 @@ function whereOf(userId: string, filters: LeadFilters): Where {
 	if (filters.targetStatus) where.add('target_status = ?', filters.targetStatus);
 	if (filters.optedOut !== undefined) where.add('opted_out = ?', filters.optedOut);
 	if (filters.q) {
-		const pattern = `%${likeLiteral(filters.q)}%`;
+		const pattern = containsPattern(filters.q);
 		// Something that looks like (part of) a number is looked for in phones too, by its digits.
 		const digits = /^[\d\s()+-]+$/.test(filters.q) ? filters.q.replace(/\D/g, '') : '';
 		if (digits) where.add('(name ilike ? or phone like ?)', pattern, `%${digits}%`);

@@ -19,7 +19,7 @@ import { LeadStore } from './lead-store.ts';
 import { LeadWebhookKey } from './lead-webhook-key.entity.ts';
 import { Lead } from './lead.entity.ts';
 import * as E from './leads.events.ts';
-import { DEVICE_MESSAGE_RECEIVED, type DeviceMessageReceived } from '../devices/devices.events.ts';
+import { INBOX_RECEIVED, type InboxReceived } from '../inbox/inbox.events.ts';
 import * as P from './leads.params.ts';
 
 const { MoleculerClientError, ValidationError } = Errors;
@@ -268,12 +268,12 @@ const LeadsService: FleetServiceSchema<Settings, Methods, Locals> = {
 
 	events: {
 		/** A reply that is exactly a stop word opts that lead out of everything. */
-		[DEVICE_MESSAGE_RECEIVED]: {
-			async handler(ctx: Context<DeviceMessageReceived>) {
+		[INBOX_RECEIVED]: {
+			async handler(ctx: Context<InboxReceived>) {
 				const { userId, deviceId, from, text } = ctx.params;
 				if (typeof text !== 'string' || !this.isStopWord(text)) return;
 				const phone = from.startsWith('+') ? from : `+${from}`;
-				// Every node hears this broadcast; only the first update finds the lead still opted in.
+				// A repeat (the same message handed over twice) finds the lead already out and announces nothing.
 				const row = await this.store.optOut(userId, deviceId, phone);
 				if (row) ctx.broadcast<E.LeadUpdated>(E.LEAD_UPDATED, { userId, lead: rowToLeadDto(emOf(ctx), row) });
 			},

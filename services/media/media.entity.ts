@@ -20,6 +20,8 @@ export const Media = defineEntity({
 		/** SHA-256 (hex) of the file as it was received, so a repeat is found before any re-encoding. */
 		sha256: p.string().length(64),
 		originalName: p.string().length(255).nullable(),
+		/** `received`: an image a contact sent, deleted with the last message that shows it; `upload`: the user's own. */
+		origin: p.string().length(16).$type<'upload' | 'received'>().default('upload'),
 		createdAt: p.datetime().onCreate(() => new Date()),
 	},
 	uniques: [{ properties: ['user', 'sha256'] }],

@@ -30,6 +30,19 @@ export interface IdParams {
 	id: string;
 }
 
+export const storeReceivedParams = { $$strict: true, userId: { type: 'uuid' }, data: { type: 'string', min: 1 } } as const;
+export interface StoreReceivedParams {
+	userId: string;
+	/** The photo, base64. */
+	data: string;
+}
+
+export const idsOfParams = { $$strict: true, userId: { type: 'uuid' }, ids: { type: 'array', max: 10_000, items: { type: 'uuid' } } } as const;
+export interface IdsOfParams {
+	userId: string;
+	ids: string[];
+}
+
 export const contentParams = { $$strict: true, id: idField, userId: { type: 'uuid' } } as const;
 export interface ContentParams {
 	id: string;

@@ -29,7 +29,7 @@ interface ResponseMeta {
 }
 
 interface Methods {
-	store(ctx: Context<unknown, ResponseMeta>, input: Buffer, originalName: string | null): Promise<P.MediaDto>;
+	store(ctx: Context<unknown, ResponseMeta>, userId: string, input: Buffer, originalName: string | null, origin?: Media['origin']): Promise<P.MediaDto>;
 }
 
 const NOT_FOUND = 'No such image.';
@@ -84,7 +84,7 @@ const MediaService: FleetServiceSchema<MediaSettings, Methods> = {
 				if (input.length > this.settings.uploadLimitBytes) {
 					throw new MoleculerClientError(`The file is over the ${Math.round(this.settings.uploadLimitBytes / 1024 / 1024)} MB limit.`, 413, 'MEDIA_TOO_LARGE');
 				}
-				return this.store(ctx, input, ctx.params.name || null);
+				return this.store(ctx, userOf(ctx).id, input, ctx.params.name || null);
 			},
 		},
 
@@ -97,7 +97,7 @@ const MediaService: FleetServiceSchema<MediaSettings, Methods> = {
 				const downloaded = await downloadImage(ctx.params.url, { limitBytes: urlLimitBytes, timeoutMs: urlTimeoutMs, allowPrivate: allowPrivateUrls }).catch(err => {
 					throw toClientError(err);
 				});
-				return this.store(ctx, downloaded.data, nameInUrl(downloaded.url));
+				return this.store(ctx, userOf(ctx).id, downloaded.data, nameInUrl(downloaded.url));
 			},
 		},
 
@@ -124,6 +124,37 @@ const MediaService: FleetServiceSchema<MediaSettings, Methods> = {
 			},
 		},
 
+		/** Stores a photo a contact sent to one of `userId`'s numbers. Internal: no REST route, and the caller names the owner. */
+		storeReceived: {
+			auth: 'public',
+			visibility: 'public',
+			params: P.storeReceivedParams,
+			async handler(ctx: Context<P.StoreReceivedParams, ResponseMeta>): Promise<P.MediaDto> {
+				return this.store(ctx, ctx.params.userId, Buffer.from(ctx.params.data, 'base64'), null, 'received');
+			},
+		},
+
+		/** Which of these images `userId` owns. Internal: no REST route, and the caller names the owner. */
+		owned: {
+			auth: 'public',
+			visibility: 'public',
+			params: P.idsOfParams,
+			async handler(ctx: Context<P.IdsOfParams>): Promise<string[]> {
+				const rows = await emOf(ctx).find(Media, { id: { $in: ctx.params.ids }, user: ctx.params.userId }, { fields: ['id'] });
+				return rows.map(r => r.id);
+			},
+		},
+
+		/** Deletes photos contacts sent that no message shows any more (the user's own uploads stay). Internal. */
+		forgetReceived: {
+			auth: 'public',
+			visibility: 'public',
+			params: P.idsOfParams,
+			async handler(ctx: Context<P.IdsOfParams>): Promise<number> {
+				return emOf(ctx).nativeDelete(Media, { id: { $in: ctx.params.ids }, user: ctx.params.userId, origin: 'received' });
+			},
+		},
+
 		/** The image of `userId` for the sender. Internal: no REST route, and the caller names the owner. */
 		content: {
 			auth: 'public',
@@ -138,12 +169,18 @@ const MediaService: FleetServiceSchema<MediaSettings, Methods> = {
 	},
 
 	methods: {
-		async store(ctx, input, originalName) {
-			const userId = userOf(ctx).id;
+		async store(ctx, userId, input, originalName, origin = 'upload') {
 			const sha256 = createHash('sha256').update(input).digest('hex');
 			const em = emOf(ctx);
 			const existing = await em.findOne(Media, { user: userId, sha256 });
-			if (existing) return toMediaDto(existing);
+			if (existing) {
+				// The user's own upload of a photo a contact sent stays when the messages showing it are pruned.
+				if (origin === 'upload' && existing.origin !== 'upload') {
+					existing.origin = 'upload';
+					await em.flush();
+				}
+				return toMediaDto(existing);
+			}
 			const image = await normaliseImage(input, { maxPixels: this.settings.maxPixels }).catch(err => {
 				throw toClientError(err);
 			});
@@ -156,6 +193,7 @@ const MediaService: FleetServiceSchema<MediaSettings, Methods> = {
 				height: image.height,
 				sha256,
 				originalName,
+				origin,
 			});
 			try {
 				await em.flush();

@@ -9,6 +9,12 @@ export const MESSAGE_SOURCES = ['campaign', 'sequence', 'ai', 'inbox'] as const;
 export type MessageSource = (typeof MESSAGE_SOURCES)[number];
 
 /**
+ * A person's reply from the inbox: sent before the number's queued messages, without waiting
+ * for the gap, caps or quiet hours (it still counts towards the caps).
+ */
+export const URGENT_SOURCE = 'inbox' satisfies MessageSource;
+
+/**
  * The outbox: every outbound message is a row before anything is sent. The row is small: what
  * the recipient gets is rendered at send time from the source's record (its template, image and
  * delays) and the lead's fields as they are then; only a literal text (an inbox reply) is kept here.
@@ -56,6 +62,8 @@ export const Message = defineEntity({
 	indexes: [
 		/** A device's queue in claim order. */
 		{ name: 'messages_pending_index', properties: ['device', 'notBefore', 'id'], where: `status = 'pending'` },
+		/** A number's pending replies, looked for first at every claim: nearly always empty. */
+		{ name: 'messages_urgent_index', properties: ['device', 'notBefore', 'id'], where: `status = 'pending' and source = 'inbox'` },
 		{ name: 'messages_pending_expiry_index', properties: ['expiresAt'], where: `status = 'pending' and expires_at is not null` },
 		/** What a node was sending when it died. */
 		{ name: 'messages_sending_index', properties: ['device'], where: `status = 'sending'` },

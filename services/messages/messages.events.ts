@@ -17,6 +17,8 @@ export interface MessageContentChanged {
 export const MESSAGES_ENQUEUED = 'messages.enqueued';
 export interface MessagesEnqueued {
 	deviceIds: string[];
+	/** A person's reply is among them: it goes now, whatever the pacing holds. */
+	urgent?: boolean;
 }
 
 /**

@@ -66,9 +66,16 @@ export interface EnqueueLeadsResult {
 	deviceIds: string[];
 }
 
+/** A device to claim for, at the epoch of this node's lease; `urgentOnly`: only a person's reply may go now. */
+export interface ClaimRequest {
+	deviceId: string;
+	epoch: number;
+	urgentOnly?: boolean;
+}
+
 export interface ClaimParams {
 	nodeId: string;
-	devices: { deviceId: string; epoch: number }[];
+	devices: ClaimRequest[];
 }
 
 export interface CancelParams extends SourceRef {

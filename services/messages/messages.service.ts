@@ -6,6 +6,7 @@ import { TickerMixin, type TickerMethods } from '../../mixins/ticker.mixin.ts';
 import { Outbox, type Batch, type Receipt, type SendResult, type SettledMessage } from './outbox.ts';
 import * as E from './messages.events.ts';
 import * as P from './messages.params.ts';
+import { URGENT_SOURCE } from './message.entity.ts';
 
 interface Settings {
 	/** Pending messages fail after this long (the device stayed offline or capped). */
@@ -17,7 +18,7 @@ interface Settings {
 interface Methods extends TickerMethods {
 	batchOf(params: P.BatchParams): Batch;
 	settled(messages: SettledMessage[]): void;
-	enqueued(ctx: Context, deviceIds: string[]): void;
+	enqueued(ctx: Context, deviceIds: string[], urgent?: boolean): void;
 }
 
 interface Locals {
@@ -70,7 +71,7 @@ const MessagesService: FleetServiceSchema<Settings, Methods, Locals> = {
 			...internal,
 			async handler(ctx: Context<P.EnqueueParams>): Promise<P.EnqueueResult> {
 				const result = await this.outbox.enqueue(this.batchOf(ctx.params), ctx.params.messages);
-				this.enqueued(ctx, result.deviceIds);
+				this.enqueued(ctx, result.deviceIds, ctx.params.source === URGENT_SOURCE);
 				return result;
 			},
 		},
@@ -177,8 +178,8 @@ const MessagesService: FleetServiceSchema<Settings, Methods, Locals> = {
 			this.settledBuffer.push(...messages);
 		},
 
-		enqueued(ctx: Context, deviceIds: string[]) {
-			if (deviceIds.length) ctx.broadcast<E.MessagesEnqueued>(E.MESSAGES_ENQUEUED, { deviceIds });
+		enqueued(ctx: Context, deviceIds: string[], urgent = false) {
+			if (deviceIds.length) ctx.broadcast<E.MessagesEnqueued>(E.MESSAGES_ENQUEUED, { deviceIds, ...(urgent ? { urgent } : {}) });
 		},
 	},
 

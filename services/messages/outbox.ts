@@ -1,7 +1,7 @@
 import type { SqlConnection } from '../../mixins/orm/database.ts';
 import { leadAudienceSql, type LeadAudience, type LeadIdRange } from '../leads/audience.ts';
-import type { MessageSource, MessageStatus } from './message.entity.ts';
-import { EMPTY_COUNTERS, type CancelParams, type Counters, type NewMessage, type RecipientDto, type RecipientsParams, type RetryParams, type SourceRef } from './messages.params.ts';
+import { URGENT_SOURCE, type MessageSource, type MessageStatus } from './message.entity.ts';
+import { EMPTY_COUNTERS, type CancelParams, type ClaimRequest, type Counters, type NewMessage, type RecipientDto, type RecipientsParams, type RetryParams, type SourceRef } from './messages.params.ts';
 
 /** What every message of one batch shares. */
 export interface Batch extends SourceRef {
@@ -133,23 +133,29 @@ export class Outbox {
 
 	/**
 	 * Claims the next due message of each device, in one statement, only where this node holds the
-	 * device's lease at that epoch. `SKIP LOCKED` lets any number of claimers run at once.
+	 * device's lease at that epoch: a person's reply (an inbox message) before anything else, and
+	 * for a device whose pacing holds it now (`urgentOnly`), nothing else. `SKIP LOCKED` lets any
+	 * number of claimers run at once.
 	 */
-	async claim(nodeId: string, devices: { deviceId: string; epoch: number }[]): Promise<ClaimedMessage[]> {
+	async claim(nodeId: string, devices: ClaimRequest[]): Promise<ClaimedMessage[]> {
 		if (devices.length === 0) return [];
 		return this.db.execute<ClaimedMessage[]>(
 			`with ready as (
-			   select r.device_id, r.epoch from jsonb_to_recordset(?::jsonb) as r(device_id uuid, epoch bigint)
+			   select r.device_id, r.epoch, r.urgent_only from jsonb_to_recordset(?::jsonb) as r(device_id uuid, epoch bigint, urgent_only boolean)
 			   join device_leases l on l.device_id = r.device_id and l.node_id = ? and l.epoch = r.epoch and l.expires_at > now()),
 			 picked as (
-			   select m.id, ready.epoch from ready cross join lateral (
-			     select id from messages where device_id = ready.device_id and status = 'pending' and not_before <= now()
-			     order by not_before, id limit 1 for update skip locked) m)
+			   select coalesce(u.id, n.id) as id, ready.epoch from ready
+			   left join lateral (
+			     select id from messages where device_id = ready.device_id and status = 'pending' and source = '${URGENT_SOURCE}' and not_before <= now()
+			     order by not_before, id limit 1 for update skip locked) u on true
+			   left join lateral (
+			     select id from messages where u.id is null and not ready.urgent_only and device_id = ready.device_id and status = 'pending' and not_before <= now()
+			     order by not_before, id limit 1 for update skip locked) n on true)
 			 update messages m set status = 'sending', claimed_node = ?, claimed_epoch = picked.epoch, claimed_at = now(), updated_at = now()
 			 from picked where m.id = picked.id
 			 returning m.id, m.user_id as "userId", m.device_id as "deviceId", m.source, m.source_id as "sourceId", m.source_key as "key",
 			   m.lead_id as "leadId", m.recipient, m.body, m.media_id as "mediaId", m.claimed_epoch::int as epoch`,
-			[JSON.stringify(devices.map(d => ({ device_id: d.deviceId, epoch: d.epoch }))), nodeId, nodeId],
+			[JSON.stringify(devices.map(d => ({ device_id: d.deviceId, epoch: d.epoch, urgent_only: d.urgentOnly ?? false }))), nodeId, nodeId],
 		);
 	}
 

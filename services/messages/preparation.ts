@@ -35,6 +35,8 @@ export interface PreparedMessage {
 		text: string;
 		image?: { data: Buffer; mimetype: string };
 	};
+	/** The stored image it shows, if any (the inbox shows it in the chat). */
+	mediaId: string | null;
 	minDelaySeconds: number;
 	maxDelaySeconds: number;
 }
@@ -139,6 +141,7 @@ export class MessagePreparation {
 		const mediaId = message.mediaId ?? content?.mediaId ?? null;
 		const prepared: PreparedMessage = {
 			outgoing: { to: message.recipient.replace(/^\+/, ''), id, text },
+			mediaId,
 			minDelaySeconds: content?.minDelaySeconds ?? 0,
 			maxDelaySeconds: content?.maxDelaySeconds ?? 0,
 		};

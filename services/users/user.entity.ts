@@ -15,6 +15,8 @@ export const User = defineEntity({
 		country: p.string().length(2).nullable(),
 		/** The tenant's own versions of the shipped greeting sets; null (or a language left out) greets with the shipped set. */
 		greetings: p.json<TenantGreetings>().nullable(),
+		/** Reading a chat in the inbox tells the contact (blue ticks); off, the contact sees nothing. */
+		readReceipts: p.boolean().default(true),
 		createdAt: p.datetime().onCreate(() => new Date()),
 		updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
 	},

@@ -10,6 +10,7 @@ export interface UserSettingsChanged {
 	name: string;
 	/** The tenant's own greeting sets (every node's devices service renders with them). */
 	greetings: TenantGreetings;
+	readReceipts: boolean;
 }
 
 /** The users events the user's own browser tabs receive, with their payloads. */

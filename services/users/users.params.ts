@@ -74,6 +74,8 @@ export const settingsParams = {
 		props: { en: greetingSet, ms: greetingSet },
 		messages: { object: 'Send the greeting sets by language code (en, ms).', objectStrict: 'There are greeting sets for en (English) and ms (Malay) only.' },
 	},
+	/** Whether reading a chat in the inbox tells the contact (blue ticks). */
+	readReceipts: { type: 'boolean', optional: true },
 } as const;
 /** Any subset of the settings; what is left out stays as it is. */
 export interface SettingsParams {
@@ -81,6 +83,7 @@ export interface SettingsParams {
 	country?: string | null;
 	/** A set per language to use instead of the shipped one; null goes back to the shipped one. */
 	greetings?: Partial<Record<GreetingLanguage, GreetingEntry[] | null>>;
+	readReceipts?: boolean;
 }
 
 export const createTokenParams = {
@@ -117,6 +120,8 @@ export interface UserDto {
 	country: string | null;
 	/** The tenant's own greeting sets; a language left out greets with the shipped set (`GREETING_SETS`). */
 	greetings: TenantGreetings;
+	/** Reading a chat in the inbox sends read receipts (blue ticks) to the contact. */
+	readReceipts: boolean;
 	createdAt: string;
 }
 

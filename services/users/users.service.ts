@@ -66,6 +66,7 @@ function toUserDto(user: User): P.UserDto {
 		timeZone: user.timeZone,
 		country: user.country ?? null,
 		greetings: user.greetings ?? {},
+		readReceipts: user.readReceipts,
 		createdAt: user.createdAt.toISOString(),
 	};
 }
@@ -210,6 +211,7 @@ const UsersService: FleetServiceSchema<Settings, Methods, Locals> = {
 				if (ctx.params.timeZone !== undefined) user.timeZone = zoneOrError(ctx.params.timeZone);
 				if (ctx.params.country !== undefined) user.country = countryOrError(ctx.params.country);
 				if (ctx.params.greetings !== undefined) user.greetings = changedGreetings(user.greetings, ctx.params.greetings);
+				if (ctx.params.readReceipts !== undefined) user.readReceipts = ctx.params.readReceipts;
 				await em.flush();
 				await this.forgetCachedUser(user.id);
 				const dto = toUserDto(user);
@@ -219,6 +221,7 @@ const UsersService: FleetServiceSchema<Settings, Methods, Locals> = {
 					country: dto.country,
 					name: dto.name,
 					greetings: dto.greetings,
+					readReceipts: dto.readReceipts,
 				});
 				return dto;
 			},

@@ -34,6 +34,14 @@ export class Contact extends Person {
 		super(record);
 	}
 
+	/** How WhatsApp addresses this contact's messages (by LID or by number); it may change over time. */
+	get addressing(): 'lid' | 'pn' {
+		return this.record.addressing;
+	}
+	set addressing(mode: 'lid' | 'pn') {
+		this.record.addressing = mode;
+	}
+
 	sendText(to: AccountTarget, text: string, options: { id?: string } = {}): Promise<string> {
 		return this.services.messaging.sendFromContact(this.record, this.account(to), { conversation: text }, options.id);
 	}

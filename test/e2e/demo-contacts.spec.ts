@@ -1,8 +1,7 @@
 import type { Request } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { browserTestsEnabled, registerThroughForm } from '../helpers/browser.ts';
-import { NO_PACING } from '../helpers/campaigns.ts';
-import { demoTestbed } from '../helpers/demo.ts';
+import { demoTestbed, linkedDemoDevice } from '../helpers/demo.ts';
 
 describe.runIf(browserTestsEnabled())('in demo mode a user adds the demo contacts as leads and reads what a campaign sent them', () => {
 	const bed = demoTestbed();
@@ -12,14 +11,7 @@ describe.runIf(browserTestsEnabled())('in demo mode a user adds the demo contact
 		await registerThroughForm(page, node.url, { name: 'Nadia', email: 'nadia@example.com' });
 		const api = (method: 'post' | 'patch', route: string, data?: object) => page.request[method](`${node.url}${route}`, { data });
 
-		const device = await (await api('post', '/api/devices', { name: 'Demo KL' })).json();
-		expect((await api('patch', `/api/devices/${device.id}`, { pacing: NO_PACING })).status()).toBe(200);
-		expect((await api('post', `/api/devices/${device.id}/pair`, { method: 'qr' })).status()).toBe(200);
-		expect((await api('post', `/api/demo/devices/${device.id}/link`)).status()).toBe(200);
-		await expect
-			.poll(async () => (await (await page.request.get(`${node.url}/api/devices/${device.id}`)).json()).status, { timeout: 30_000 })
-			.toBe('online');
-		const { phone } = await (await page.request.get(`${node.url}/api/devices/${device.id}`)).json();
+		const { phone } = await linkedDemoDevice(page, node.url, 'Demo KL');
 
 		const nav = page.getByRole('navigation', { name: 'Main' });
 		await expect.poll(() => nav.getByRole('link', { name: 'Demo contacts' }).count()).toBe(1);

@@ -1,5 +1,6 @@
 import type { DeviceActor } from '../../services/devices/device.actor.ts';
-import { Dispatcher, type DevicePacing, type DispatchDeps, type DispatchOptions } from '../../services/devices/dispatcher.ts';
+import { Dispatcher, type DispatchDeps, type DispatchOptions } from '../../services/devices/dispatcher.ts';
+import type { DevicePacing } from '../../services/devices/pacing.ts';
 import type { ClaimedMessage } from '../../services/messages/outbox.ts';
 
 /** Pacing that lets a number send at once, all day. */
@@ -15,13 +16,22 @@ export const NO_GAPS: DevicePacing = {
 	since: 0,
 };
 
-/** The n-th message claimed for device `d1`. */
+/** The n-th message claimed for device `d1`, a campaign's. */
 export function claimedMessage(n: number): ClaimedMessage {
+	return claimedOf(n, 'campaign');
+}
+
+/** The n-th message claimed for device `d1`, a person's reply from the inbox. */
+export function claimedReply(n: number): ClaimedMessage {
+	return claimedOf(n, 'inbox');
+}
+
+function claimedOf(n: number, source: ClaimedMessage['source']): ClaimedMessage {
 	return {
 		id: `m${n}`,
 		userId: 'u',
 		deviceId: 'd1',
-		source: 'inbox',
+		source,
 		sourceId: 's',
 		key: `k${n}`,
 		leadId: null,
@@ -49,13 +59,18 @@ export function testDispatcher(actor: DeviceActor, queue: ClaimedMessage[], deps
 			nodeId: 'node-a',
 			outboxAvailable: () => true,
 			actors: () => [actor],
-			claim: async () => (queue.length ? [queue.shift()!] : []),
+			// As the outbox claims: a reply from the inbox first; only replies while the number's pacing holds it.
+			claim: async ([request]) => {
+				const urgent = queue.findIndex(m => m.source === 'inbox');
+				const index = urgent >= 0 ? urgent : request?.urgentOnly ? -1 : queue.length ? 0 : -1;
+				return index < 0 ? [] : queue.splice(index, 1);
+			},
 			record: async () => undefined,
 			receipts: async () => undefined,
 			failInterrupted: async () => undefined,
 			pacing: async () => new Map([[actor.deviceId, NO_GAPS]]),
 			recentSends: async () => new Map(),
-			prepare: async m => ({ outgoing: { to: m.recipient.slice(1), id: m.id, text: m.body ?? '' }, minDelaySeconds: 0, maxDelaySeconds: 0 }),
+			prepare: async m => ({ outgoing: { to: m.recipient.slice(1), id: m.id, text: m.body ?? '' }, mediaId: null, minDelaySeconds: 0, maxDelaySeconds: 0 }),
 			logger: { warn: () => undefined, error: () => undefined },
 			...deps,
 		},

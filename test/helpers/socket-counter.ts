@@ -19,6 +19,7 @@ export class SocketCounter {
 			},
 			async logout() {},
 			async send() {},
+			async markRead() {},
 			async end() {
 				if (!connected) return;
 				connected = false;

@@ -41,7 +41,7 @@ describe.runIf(available)('device leases stay renewed while every pooled connect
 				limiter: new LocalConnectLimiter(5),
 				createDriver: store => sockets.driver(store.deviceId),
 				liveNodes: () => ['busy-node'],
-				events: { async statusChanged() {}, qr() {}, pairingCode() {}, receipts() {}, inbound() {}, released() {} },
+				events: { async statusChanged() {}, qr() {}, pairingCode() {}, receipts() {}, messages() {}, readElsewhere() {}, released() {} },
 				logger: { info() {}, warn() {}, error() {} },
 			},
 			{ nodeId: 'busy-node', leaseTtlMs: TTL_MS, tickMs: 500, handoverWave: 5, startJitterMs: 0, actor: { maxRestarts: 3, backoffBaseMs: 10, backoffMaxMs: 100, stableAfterMs: 1_000 } },

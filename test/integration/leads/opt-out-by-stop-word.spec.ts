@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LiveSocket } from '../../helpers/http.ts';
 import { leadsTestbed, tenantWithDevices } from '../../helpers/leads.ts';
-import type { DeviceMessageReceived } from '../../../services/devices/devices.events.ts';
+import { INBOX_RECEIVED, type InboxReceived } from '../../../services/inbox/inbox.events.ts';
 
 describe('a lead who replies with exactly a stop word is opted out', () => {
 	const bed = leadsTestbed('pglite', { stopWords: ['STOP', 'UNSUBSCRIBE', 'BERHENTI', 'STOP ALL'] });
@@ -14,7 +14,7 @@ describe('a lead who replies with exactly a stop word is opted out', () => {
 		const { body: sameNumberElsewhere } = await client.post('/api/leads', { deviceId: devices['Other'], phone: '0123456789' });
 		const { body: second } = await client.post('/api/leads', { deviceId: devices['Sales'], phone: '0132223333' });
 		const reply = (text: string, from = '+60123456789', deviceId = devices['Sales'], userId = user.id) =>
-			bed.node.broker.broadcast<DeviceMessageReceived>('device.message-received', { userId, deviceId, from, text, messageId: crypto.randomUUID(), at: new Date().toISOString() });
+			bed.node.broker.broadcast<InboxReceived>(INBOX_RECEIVED, { userId, deviceId, from, text, messageId: crypto.randomUUID(), at: new Date().toISOString() });
 
 		for (const text of ['please stop sending', 'stop it', 'STOPP', 'unsubscribe me', '']) await reply(text);
 		await reply('  berhenti  ', '+60132223333');
@@ -44,8 +44,8 @@ describe('a lead who replies with exactly a stop word is opted out', () => {
 		const bob = await tenantWithDevices(bed.node.url, ['B']);
 		const { body: lead } = await alice.client.post('/api/leads', { deviceId: alice.devices['A'], phone: '0123456789' });
 		// An event naming Bob as the owner of Alice's device opts nobody out.
-		await bed.node.broker.broadcast('device.message-received', { userId: bob.user.id, deviceId: alice.devices['A'], from: '+60123456789', text: 'STOP', messageId: 'm1', at: new Date().toISOString() });
-		await bed.node.broker.broadcast('device.message-received', { userId: alice.user.id, deviceId: alice.devices['A'], from: '+60123456789', text: 'hello', messageId: 'm2', at: new Date().toISOString() });
+		await bed.node.broker.broadcast(INBOX_RECEIVED, { userId: bob.user.id, deviceId: alice.devices['A'], from: '+60123456789', text: 'STOP', messageId: 'm1', at: new Date().toISOString() });
+		await bed.node.broker.broadcast(INBOX_RECEIVED, { userId: alice.user.id, deviceId: alice.devices['A'], from: '+60123456789', text: 'hello', messageId: 'm2', at: new Date().toISOString() });
 		expect((await alice.client.get(`/api/leads/${lead.id}`)).body.optedOut).toBe(false);
 	});
 });

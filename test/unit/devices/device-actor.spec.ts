@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LocalConnectLimiter } from '../../../services/devices/connect-limiter.ts';
 import { backoffMs, DeviceActor, type ActorHost } from '../../../services/devices/device.actor.ts';
 import type { DeviceStatus } from '../../../services/devices/device.entity.ts';
-import { NotOnWhatsAppError, NotSentError, type CloseReason, type DriverHandlers, type OutgoingMessage, type WhatsAppDriver } from '../../../services/devices/whatsapp-driver.ts';
+import { NotOnWhatsAppError, NotSentError, type CloseReason, type DriverHandlers, type OutgoingMessage, type ReadKey, type WhatsAppDriver } from '../../../services/devices/whatsapp-driver.ts';
 
 /** A driver the test plays WhatsApp for: it records connects and lets the test open or close the socket. */
 class ScriptedDriver implements WhatsAppDriver {
@@ -23,6 +23,10 @@ class ScriptedDriver implements WhatsAppDriver {
 	}
 	async end() {
 		this.handlers?.close({ kind: 'ended', message: 'Closed by Fleetcast' });
+	}
+	read: ReadKey[] = [];
+	async markRead(keys: ReadKey[]) {
+		this.read.push(...keys);
 	}
 	async send(message: OutgoingMessage) {
 		const failure = this.failNext;
@@ -49,7 +53,8 @@ function recordingHost() {
 		qr() {},
 		pairingCode() {},
 		receipts() {},
-		inbound() {},
+		messages() {},
+		readElsewhere() {},
 		async clearSession() {
 			cleared += 1;
 		},

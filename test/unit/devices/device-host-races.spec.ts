@@ -37,7 +37,7 @@ describe('DeviceHost under races: one socket per device, no lease without an act
 				limiter: new LocalConnectLimiter(50),
 				createDriver: store => sockets.driver(store.deviceId),
 				liveNodes: () => [nodeId],
-				events: { async statusChanged() {}, qr() {}, pairingCode() {}, receipts() {}, inbound() {}, released() {} },
+				events: { async statusChanged() {}, qr() {}, pairingCode() {}, receipts() {}, messages() {}, readElsewhere() {}, released() {} },
 				logger: { info() {}, warn() {}, error() {} },
 			},
 			{ nodeId, leaseTtlMs: 3_000, tickMs: 1_000, handoverWave: 25, startJitterMs: 0, actor: { maxRestarts: 3, backoffBaseMs: 10, backoffMaxMs: 100, stableAfterMs: 1_000 } },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { capFreeAt, dailyCapOf, gapMs, inQuietHours, WARM_UP_DAILY_CAPS, type DevicePacing } from '../../../services/devices/dispatcher.ts';
+import { capFreeAt, dailyCapOf, gapMs, inQuietHours, WARM_UP_DAILY_CAPS, type DevicePacing } from '../../../services/devices/pacing.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

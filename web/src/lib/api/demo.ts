@@ -22,3 +22,7 @@ export const listDemoContacts = () => http.get<DemoContactDto[]>('/api/demo/cont
 /** What the contact received from the signed-in user's numbers. */
 export const listDemoContactMessages = (phone: string) =>
 	http.get<DemoContactMessageDto[]>(`/api/demo/contacts/${encodeURIComponent(phone)}/messages`);
+
+/** The demo contact writes `text` to one of the signed-in user's numbers, as from their phone. */
+export const sendAsDemoContact = (phone: string, deviceId: string, text: string) =>
+	http.post<{ id: string }>(`/api/demo/contacts/${encodeURIComponent(phone)}/send`, { deviceId, text });

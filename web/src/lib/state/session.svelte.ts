@@ -57,6 +57,11 @@ class Session {
 		this.user = await updateSettings({ country });
 	}
 
+	/** Whether reading a chat in the inbox sends read receipts (blue ticks). */
+	async setReadReceipts(readReceipts: boolean): Promise<void> {
+		this.user = await updateSettings({ readReceipts });
+	}
+
 	/** The tenant's own set for one language; null goes back to the shipped set. */
 	async setGreetings(language: GreetingLanguage, set: GreetingEntry[] | null): Promise<void> {
 		this.user = await updateSettings({ greetings: { [language]: set } });
@@ -65,10 +70,10 @@ class Session {
 
 export const session = new Session();
 
-subscribe('user.settings-changed', ({ userId, timeZone, country, name, greetings }) => {
+subscribe('user.settings-changed', ({ userId, timeZone, country, name, greetings, readReceipts }) => {
 	// Ids travel as JSON; compare as text so a numeric id would match too.
 	if (session.user && String(session.user.id) === String(userId)) {
-		session.user = { ...session.user, timeZone, country, name, greetings };
+		session.user = { ...session.user, timeZone, country, name, greetings, readReceipts };
 	}
 });
 
