@@ -86,3 +86,9 @@ export function errorMessage(error: unknown): string {
 	if (error instanceof Error) return error.message;
 	return 'Something went wrong.';
 }
+
+/** What the server said about a form without a place for each field: its field messages, else its message. */
+export function fullErrorMessage(error: unknown): string {
+	const fields = error instanceof ApiError ? error.fields?.map((entry) => entry.message) : undefined;
+	return fields?.length ? fields.join(' ') : errorMessage(error);
+}
