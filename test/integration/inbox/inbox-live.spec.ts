@@ -149,6 +149,22 @@ describe("a number's inbox: contacts' messages arrive live, replies reach them, 
 		expect((await client.post(`/api/devices/${device.id}/chats/60123451000/read`)).body.receipts).toBe('none');
 	});
 
+	it('a chat read while the number is offline sends its receipts when the number is back', async () => {
+		const chen = double.contact('60123451002')!;
+		await chen.sendText(device.phone, 'Got the promo, thanks');
+		await live.next(f => f.type === 'inbox.message' && f.payload.message.text === 'Got the promo, thanks', 15_000);
+		double.faults.ban(device.phone);
+		await expect.poll(async () => (await client.get(`/api/devices/${device.id}`)).body.status, { timeout: 15_000 }).not.toBe('online');
+		const readsBefore = () => double.events.list('receipt.sent').filter(e => e.receiptType === 'read').length;
+		const before = readsBefore();
+		const { body } = await client.post(`/api/devices/${device.id}/chats/60123451002/read`);
+		expect(body).toMatchObject({ receipts: 'later', chat: { unread: 0 } });
+		double.faults.unban(device.phone);
+		expect((await client.post(`/api/devices/${device.id}/reconnect`)).status).toBeLessThan(300);
+		await expect.poll(async () => (await client.get(`/api/devices/${device.id}`)).body.status, { timeout: 20_000 }).toBe('online');
+		await expect.poll(readsBefore, { timeout: 15_000 }).toBeGreaterThan(before);
+	});
+
 	it('with read receipts turned off, reading a chat tells the contact nothing', async () => {
 		expect((await client.patch('/api/me/settings', { readReceipts: false })).body.readReceipts).toBe(false);
 		await ben.sendText(device.phone, 'Are you there?');
