@@ -87,7 +87,9 @@ export class BaileysDriver implements WhatsAppDriver {
 	/** Creds writes in order: each writes the creds as they are when it runs. */
 	private saving: Promise<void> = Promise.resolve();
 	/** Chat messages are reported in the order they came, each batch once its photos are fetched. */
+	/** Contacts' messages, reported in the order they came (each after its photo is fetched). */
 	private reporting: Promise<void> = Promise.resolve();
+	private reportsPending = 0;
 	private readonly sentIds = new Set<string>();
 
 	constructor(
@@ -130,21 +132,23 @@ export class BaileysDriver implements WhatsAppDriver {
 				if (message.key.fromMe && message.key.id && this.sentIds.delete(message.key.id)) continue;
 				chat.push(message);
 			}
-			if (receipts.length) handlers.receipts(receipts);
+			if (receipts.length) this.afterReports(() => handlers.receipts(receipts));
 			if (!chat.length) return;
+			this.reportsPending += 1;
 			this.reporting = this.reporting.then(async () => {
 				const seen = await Promise.all(chat.map(m => chatMessageOf(socket, m, quietLogger).catch(() => undefined)));
 				const kept = seen.filter((m): m is ChatMessageSeen => Boolean(m));
+				this.reportsPending -= 1;
 				if (kept.length) handlers.messages(kept);
 			});
 		});
 		socket.ev.on('messages.update', updates => {
 			const receipts = updates.filter(u => u.key.fromMe).map(u => receiptOf(u.key.id, u.update.status));
 			const known = receipts.filter((r): r is Receipt => Boolean(r));
-			if (known.length) handlers.receipts(known);
+			if (known.length) this.afterReports(() => handlers.receipts(known));
 			// A contact's message read on the phone: it is read here too.
 			const readElsewhere = updates.filter(u => !u.key.fromMe && u.key.id && (u.update.status ?? 0) >= READ).map(u => u.key.id!);
-			if (readElsewhere.length) handlers.readElsewhere(readElsewhere);
+			if (readElsewhere.length) this.afterReports(() => handlers.readElsewhere(readElsewhere));
 		});
 		socket.ev.on('connection.update', update => {
 			if (this.socket !== socket) return;
@@ -209,6 +213,12 @@ export class BaileysDriver implements WhatsAppDriver {
 		const closed = this.closed!;
 		await this.socket.logout();
 		await this.untilClosed(closed);
+	}
+
+	/** Receipts and reads about a message never overtake the message (while its photo is fetched, they wait). */
+	private afterReports(report: () => void): void {
+		if (this.reportsPending === 0) report();
+		else this.reporting = this.reporting.then(report);
 	}
 
 	async end(): Promise<void> {

@@ -53,6 +53,8 @@ interface Lane {
 	busy: boolean;
 	/** A person's reply may be waiting: claimed even while the pacing holds the number. */
 	urgent: boolean;
+	/** Wake-ups so far: a claim that finds nothing leaves a lane as it is if one came meanwhile. */
+	wakes: number;
 }
 
 /**
@@ -108,6 +110,7 @@ export class Dispatcher {
 				const lane = this.lanes.get(id);
 				if (!lane) continue;
 				lane.idleUntil = 0;
+				lane.wakes += 1;
 				if (urgent) lane.urgent = true;
 			}
 		}
@@ -184,17 +187,20 @@ export class Dispatcher {
 			}
 			for (let i = 0; i < ready.length && !this.stopped; i += this.options.claimBatch) {
 				const batch = ready.slice(i, i + this.options.claimBatch);
+				const wakes = batch.map(({ lane }) => lane.wakes);
 				const began = performance.now();
 				const claimed = await this.deps.claim(batch.map(({ lane, urgentOnly }) => ({ deviceId: lane.actor.deviceId, epoch: lane.actor.epoch, ...(urgentOnly ? { urgentOnly } : {}) })));
 				this.claimLatencies.push(performance.now() - began);
 				if (this.claimLatencies.length > 10_000) this.claimLatencies.splice(0, 5_000);
 				const byDevice = new Map(claimed.map(m => [m.deviceId, m]));
-				for (const { lane, urgentOnly } of batch) {
+				for (const [index, { lane, urgentOnly }] of batch.entries()) {
 					const message = byDevice.get(lane.actor.deviceId);
-					// Replies come first in every claim: any other message, or none, means none is waiting.
-					lane.urgent = message?.source === URGENT_SOURCE;
+					// Replies come first in every claim: any other message, or none, means none was waiting
+					// (unless messages were enqueued for it while the claim ran).
+					const woken = lane.wakes !== wakes[index];
+					if (!woken) lane.urgent = message?.source === URGENT_SOURCE;
 					if (!message) {
-						if (!urgentOnly) lane.idleUntil = Date.now() + this.options.pollMs;
+						if (!urgentOnly && !woken) lane.idleUntil = Date.now() + this.options.pollMs;
 						continue;
 					}
 					lane.busy = true;
@@ -253,6 +259,7 @@ export class Dispatcher {
 					busy: false,
 					// Replies written while the number was away go first, whatever its last gap.
 					urgent: true,
+					wakes: 0,
 				});
 			}
 		} finally {

@@ -21,6 +21,14 @@ export interface FeedOptions {
 
 export const DEFAULT_FEED_OPTIONS: FeedOptions = { flushMs: 100, maxHeld: 50_000 };
 
+/** Items per `inbox.feed` call, so a backlog goes over in calls that each finish well within the request timeout. */
+const PER_CALL = 500;
+/** While the inbox fails, the next try waits twice as long, up to this. */
+const MAX_BACKOFF_MS = 10_000;
+
+/** PostgreSQL's text cannot hold NUL: a contact's client that sends one must not stall everyone's messages. */
+const clean = (text: string) => text.replaceAll('\u0000', '');
+
 /** A message this node's dispatcher sent: the inbox shows it in its chat. */
 export interface SentMessage {
 	deviceId: string;
@@ -54,9 +62,10 @@ export class InboxFeed {
 	private messages: FedMessage[] = [];
 	private receipts: FedReceipt[] = [];
 	private read: FedRead[] = [];
-	/** Messages in the order the sockets gave them, each once its photo is stored. */
-	private preparing: Promise<void> = Promise.resolve();
+	/** Per device, what it saw in the order its socket gave it: each message once its photo is stored, receipts and reads after. */
+	private readonly preparing = new Map<string, Promise<void>>();
 	private timer?: NodeJS.Timeout;
+	private failures = 0;
 	private flushing?: Promise<void>;
 	private stopped = false;
 	private dropped = 0;
@@ -68,9 +77,8 @@ export class InboxFeed {
 	) {}
 
 	seen(deviceId: string, messages: ChatMessageSeen[]): void {
-		this.preparing = this.preparing.then(async () => {
+		this.inOrder(deviceId, async () => {
 			for (const message of messages) this.messages.push(await this.fed(deviceId, message));
-			this.schedule();
 		});
 	}
 
@@ -83,7 +91,7 @@ export class InboxFeed {
 			lid: null,
 			remoteJid: null,
 			pushName: null,
-			text: message.text,
+			text: clean(message.text),
 			mediaId: message.mediaId,
 			mediaError: null,
 			at: message.at.toISOString(),
@@ -94,22 +102,39 @@ export class InboxFeed {
 	}
 
 	receipt(deviceId: string, receipts: Receipt[]): void {
-		for (const r of receipts) this.receipts.push({ deviceId, waMessageId: r.id, status: r.status });
-		this.schedule();
+		this.inOrder(deviceId, () => {
+			for (const r of receipts) this.receipts.push({ deviceId, waMessageId: r.id, status: r.status });
+		});
 	}
 
 	readElsewhere(deviceId: string, ids: string[]): void {
-		for (const id of ids) this.read.push({ deviceId, waMessageId: id });
-		this.schedule();
+		this.inOrder(deviceId, () => {
+			for (const id of ids) this.read.push({ deviceId, waMessageId: id });
+		});
 	}
 
 	/** Hands over what is held (photos still being stored included), then takes nothing more. */
 	async stop(): Promise<void> {
-		await this.preparing;
+		await Promise.all(this.preparing.values());
+		this.stopped = true;
 		clearTimeout(this.timer);
 		this.timer = undefined;
-		await this.flush();
-		this.stopped = true;
+		this.failures = 0;
+		while (this.messages.length + this.receipts.length + this.read.length > 0 && this.deps.available() && this.failures === 0) await this.flush();
+	}
+
+	/** Runs after what the device saw before (a photo being stored holds back only its own device). */
+	private inOrder(deviceId: string, work: () => void | Promise<void>): void {
+		const before = this.preparing.get(deviceId);
+		const running = before ? before.then(work) : work();
+		if (!running) return this.schedule();
+		const next: Promise<void> = running
+			.catch(err => this.deps.logger.warn(`Preparing what device ${deviceId} saw failed: ${(err as Error).message}`))
+			.then(() => {
+				if (this.preparing.get(deviceId) === next) this.preparing.delete(deviceId);
+				this.schedule();
+			});
+		this.preparing.set(deviceId, next);
 	}
 
 	private async fed(deviceId: string, m: ChatMessageSeen): Promise<FedMessage> {
@@ -120,8 +145,8 @@ export class InboxFeed {
 			phone: m.phone ? `+${m.phone}` : null,
 			lid: m.lid,
 			remoteJid: m.remoteJid,
-			pushName: m.pushName,
-			text: m.text,
+			pushName: m.pushName && clean(m.pushName),
+			text: clean(m.text),
 			mediaId: null,
 			mediaError: null,
 			at: arrivalTime(m.at).toISOString(),
@@ -156,10 +181,11 @@ export class InboxFeed {
 
 	private schedule(): void {
 		if (this.timer || this.stopped) return;
+		const delay = this.failures ? Math.min(this.options.flushMs * 2 ** this.failures, MAX_BACKOFF_MS) : this.options.flushMs;
 		this.timer = setTimeout(() => {
 			this.timer = undefined;
 			void this.flush();
-		}, this.options.flushMs);
+		}, delay);
 	}
 
 	private async flush(): Promise<void> {
@@ -169,23 +195,32 @@ export class InboxFeed {
 			this.bound();
 			return this.schedule();
 		}
-		const batch: FeedParams = { messages: this.messages, receipts: this.receipts, read: this.read };
-		this.messages = [];
-		this.receipts = [];
-		this.read = [];
+		// Messages first: a receipt or a read never goes before the message it is about.
+		const messages = this.messages.splice(0, PER_CALL);
+		const receipts = this.receipts.splice(0, PER_CALL - messages.length);
+		const read = this.read.splice(0, PER_CALL - messages.length - receipts.length);
 		this.flushing = (async () => {
 			try {
-				await this.deps.feed(batch);
+				await this.deps.feed({ messages, receipts, read });
+				this.failures = 0;
 			} catch (err) {
-				this.deps.logger.warn(`Handing ${batch.messages.length} chat messages and ${batch.receipts.length} receipts to the inbox failed (retrying): ${(err as Error).message}`);
-				this.messages.unshift(...batch.messages);
-				this.receipts.unshift(...batch.receipts);
-				this.read.unshift(...batch.read);
+				this.failures += 1;
+				this.warn(`Handing ${messages.length} chat messages, ${receipts.length} receipts and ${read.length} reads to the inbox failed (trying again): ${(err as Error).message}`);
+				this.messages.unshift(...messages);
+				this.receipts.unshift(...receipts);
+				this.read.unshift(...read);
 				this.bound();
-				this.schedule();
 			}
+			if (this.messages.length || this.receipts.length || this.read.length) this.schedule();
 		})().finally(() => (this.flushing = undefined));
 		await this.flushing;
+	}
+
+	/** At most one warning a minute: an inbox that stays away must not flood the log. */
+	private warn(message: string): void {
+		if (Date.now() - this.warnedAt < 60_000) return;
+		this.warnedAt = Date.now();
+		this.deps.logger.warn(message);
 	}
 
 	/** Keeps memory bounded while the inbox is away: the oldest go first, and a warning says how many. */
@@ -199,8 +234,6 @@ export class InboxFeed {
 		const messages = Math.min(over - receipts - read, this.messages.length);
 		this.messages.splice(0, messages);
 		this.dropped += over;
-		if (Date.now() - this.warnedAt < 60_000) return;
-		this.warnedAt = Date.now();
-		this.deps.logger.warn(`The inbox is unreachable: ${this.dropped} receipts and chat messages held for it were dropped so far.`);
+		this.warn(`The inbox is unreachable: ${this.dropped} receipts and chat messages held for it were dropped so far.`);
 	}
 }

@@ -10,8 +10,13 @@ export class InboxPublisher {
 		private readonly reader: ChatReader,
 	) {}
 
-	/** What one device's batch stored: merges, new messages, moved ticks, then the chats' lines. Answers the chats. */
+	/** What one device's batch stored: who wrote (before anything that could fail), merges, new messages, moved ticks, then the chats' lines. Answers the chats. */
 	async ingested(userId: string, result: IngestResult): Promise<ChatRow[]> {
+		for (const { row, phone } of result.messages) {
+			if (!row.from_me && phone) {
+				void this.broker.emit<E.InboxReceived>(E.INBOX_RECEIVED, { userId, deviceId: row.device_id, from: phone, text: row.text, messageId: row.id, at: new Date(row.at).toISOString() });
+			}
+		}
 		const chats = await this.reader.byIds([...result.chats]);
 		const byId = new Map(chats.map(c => [c.id, c]));
 		for (const [fromChatId, into] of result.merged) {
@@ -22,9 +27,6 @@ export class InboxPublisher {
 			const chat = byId.get(row.chat_id);
 			if (!chat) continue;
 			void this.broker.broadcast<E.InboxMessage>(E.INBOX_MESSAGE, { userId, deviceId: row.device_id, chatId: row.chat_id, phone: chat.phone, message: toMessageDto(row) });
-			if (!row.from_me && chat.phone) {
-				void this.broker.emit<E.InboxReceived>(E.INBOX_RECEIVED, { userId, deviceId: row.device_id, from: chat.phone, text: row.text, messageId: row.id, at: new Date(row.at).toISOString() });
-			}
 		}
 		this.announceStatuses(result.changed);
 		await this.announceChats(userId, chats);

@@ -10,6 +10,8 @@ export interface StoredMessage {
 	row: MessageRow;
 	/** New in its chat (not a repeat of one already there). */
 	inserted: boolean;
+	/** The contact's number (E.164), when known. */
+	phone: string | null;
 }
 
 export interface IngestResult {
@@ -50,18 +52,20 @@ export class InboxStore {
 			await lockDevice(tx, deviceId);
 			const result: IngestResult = { messages: [], changed: [], chats: new Set(), merged: new Map() };
 			for (const message of messages) {
-				const chat = await resolveChat(tx, userId, deviceId, message, result.merged);
-				if (!chat) continue;
-				result.chats.add(chat);
 				const [existing] = await tx.execute<MessageRow[]>(`select ${MESSAGE_COLUMNS} from chat_messages where device_id = ? and wa_message_id = ?`, [deviceId, message.waMessageId]);
 				if (existing) {
 					// An inbox reply shown as waiting went out; anything else seen again changes nothing.
 					if (message.fromMe && (existing.status === 'pending' || existing.status === 'sending')) {
 						const [row] = await tx.execute<MessageRow[]>(`update chat_messages set status = 'sent', error = null, at = ? where id = ? returning ${MESSAGE_COLUMNS}`, [message.at, existing.id]);
 						result.changed.push(row!);
+						result.chats.add(existing.chat_id);
 					}
 					continue;
 				}
+				const resolved = await resolveChat(tx, userId, deviceId, message, result.merged);
+				if (!resolved) continue;
+				const chat = resolved.id;
+				result.chats.add(chat);
 				const [row] = await tx.execute<MessageRow[]>(
 					`insert into chat_messages (id, user_id, device_id, chat_id, wa_message_id, from_me, origin, outbox_id, text, media_id, media_error, remote_jid, status, at, created_at)
 					 values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()) returning ${MESSAGE_COLUMNS}`,
@@ -82,7 +86,7 @@ export class InboxStore {
 						message.at,
 					],
 				);
-				result.messages.push({ row: row!, inserted: true });
+				result.messages.push({ row: row!, inserted: true, phone: resolved.phone });
 			}
 			await refreshChats(tx, [...result.chats]);
 			return result;
@@ -101,10 +105,18 @@ export class InboxStore {
 			);
 			if (row) {
 				await refreshChats(tx, [chatId]);
-				return { row, inserted: true };
+				return { row, inserted: true, phone: null };
 			}
 			const [existing] = await tx.execute<MessageRow[]>(`select ${MESSAGE_COLUMNS} from chat_messages where device_id = ? and wa_message_id = ?`, [deviceId, message.waMessageId]);
-			return { row: existing!, inserted: false };
+			return { row: existing!, inserted: false, phone: null };
+		});
+	}
+
+	/** Takes back a reply that could not be queued. */
+	async forget(messageId: string): Promise<void> {
+		await this.db.transaction(async tx => {
+			const [row] = await tx.execute<{ chat_id: string }[]>(`delete from chat_messages where id = ? returning chat_id`, [messageId]);
+			if (row) await refreshChats(tx, [row.chat_id]);
 		});
 	}
 
@@ -170,14 +182,14 @@ export class InboxStore {
 	}
 
 	/** Inbox replies the outbox gave up on (failed, cancelled): shown so, with the reason. */
-	async settled(outcomes: { outboxId: string; status: 'failed' | 'cancelled'; error: string | null }[]): Promise<MessageRow[]> {
+	async settled(outcomes: { deviceId: string; waMessageId: string; status: 'failed' | 'cancelled'; error: string | null }[]): Promise<MessageRow[]> {
 		if (!outcomes.length) return [];
 		const rows = await this.db.execute<MessageRow[]>(
 			`update chat_messages m set status = o.status, error = o.error
-			 from jsonb_to_recordset(?::jsonb) as o(outbox_id uuid, status text, error text)
-			 where m.outbox_id = o.outbox_id and m.origin = 'inbox' and m.status in ('pending', 'sending')
+			 from jsonb_to_recordset(?::jsonb) as o(device_id uuid, wa_message_id text, status text, error text)
+			 where m.device_id = o.device_id and m.wa_message_id = o.wa_message_id and m.origin = 'inbox' and m.status in ('pending', 'sending')
 			 returning ${MESSAGE_COLUMNS.replace(/(\w+)/g, 'm.$1')}`,
-			[JSON.stringify(outcomes.map(o => ({ outbox_id: o.outboxId, status: o.status, error: o.error?.slice(0, 500) ?? null })))],
+			[JSON.stringify(outcomes.map(o => ({ device_id: o.deviceId, wa_message_id: o.waMessageId, status: o.status, error: o.error?.slice(0, 500) ?? null })))],
 		);
 		await this.refresh(rows.map(r => r.chat_id));
 		return rows;
@@ -214,7 +226,8 @@ export class InboxStore {
 
 	/** Recomputes chats' lines: unread, message count, last message. */
 	async refresh(chatIds: string[]): Promise<void> {
-		await refreshChats(this.db, [...new Set(chatIds)]);
+		const ids = [...new Set(chatIds)];
+		if (ids.length) await this.db.transaction(tx => refreshChats(tx, ids));
 	}
 }
 
@@ -227,7 +240,7 @@ async function lockDevice(tx: SqlConnection, deviceId: string): Promise<void> {
  * The chat of a message's contact, made if new. A contact known by LID and by number is one chat:
  * a chat that knew only the LID takes the number when it shows up, or goes into the number's chat.
  */
-async function resolveChat(tx: SqlConnection, userId: string, deviceId: string, message: FedMessage, merged: Map<string, string>): Promise<string | undefined> {
+async function resolveChat(tx: SqlConnection, userId: string, deviceId: string, message: FedMessage, merged: Map<string, string>): Promise<{ id: string; phone: string | null } | undefined> {
 	const { phone, lid } = message;
 	if (!phone && !lid) return undefined;
 	const pushName = message.fromMe ? null : message.pushName?.slice(0, 200) || null;
@@ -241,7 +254,7 @@ async function resolveChat(tx: SqlConnection, userId: string, deviceId: string, 
 			`insert into chats (id, user_id, device_id, phone, lid, push_name, created_at, updated_at) values (?, ?, ?, ?, ?, ?, now(), now()) returning id`,
 			[crypto.randomUUID(), userId, deviceId, phone, lid, pushName],
 		);
-		return row!.id;
+		return { id: row!.id, phone };
 	}
 	const lidOnly = rows.find(r => r.id !== chat!.id && lid && r.lid === lid && !r.phone);
 	if (lidOnly) {
@@ -254,19 +267,25 @@ async function resolveChat(tx: SqlConnection, userId: string, deviceId: string, 
 		`update chats set phone = coalesce(phone, ?), lid = coalesce(lid, ?), push_name = coalesce(?, push_name), updated_at = now() where id = ?`,
 		[phone, chat.lid || rows.some(r => r.id !== chat!.id && r.id !== lidOnly?.id && r.lid === lid) ? null : lid, pushName, chat.id],
 	);
-	return chat.id;
+	return { id: chat.id, phone: chat.phone ?? phone };
 }
 
-/** One statement for any number of chats: each chat's counters and last message from its messages. */
-async function refreshChats(db: SqlConnection, chatIds: string[]): Promise<void> {
+/**
+ * Each chat's counters and last message from its messages, inside the caller's transaction. The
+ * chats are locked first, by a statement of their own, so the counting statement starts after any
+ * other writer of those chats committed and counts what it wrote.
+ */
+async function refreshChats(tx: SqlConnection, chatIds: string[]): Promise<void> {
 	if (!chatIds.length) return;
-	await db.execute(
+	const ids = JSON.stringify([...chatIds].sort());
+	await tx.execute(`select id from chats where id in (select jsonb_array_elements_text(?::jsonb)::uuid) order by id for update`, [ids]);
+	await tx.execute(
 		`update chats c set unread = s.unread, message_count = s.total, last_message_id = l.id, last_text = left(l.text, ${PREVIEW_LENGTH}), last_at = l.at,
 		   last_from_me = coalesce(l.from_me, false), last_status = l.status, last_has_image = coalesce(l.media_id is not null or l.media_error is not null, false), updated_at = now()
 		 from jsonb_array_elements_text(?::jsonb) as ids(id)
 		 cross join lateral (select count(*) filter (where status = 'received')::int as unread, count(*)::int as total from chat_messages where chat_id = ids.id::uuid) s
 		 left join lateral (select id, text, at, from_me, status, media_id, media_error from chat_messages where chat_id = ids.id::uuid order by at desc, id desc limit 1) l on true
 		 where c.id = ids.id::uuid`,
-		[JSON.stringify(chatIds)],
+		[ids],
 	);
 }

@@ -13,7 +13,7 @@ import { waMessageIdOf } from '../messages/outbox.ts';
 import type { UserDto } from '../users/users.params.ts';
 import { ChatReader, toChatDto, toMessageDto, type ChatRow } from './chat-rows.ts';
 import { InboxPublisher } from './inbox-publisher.ts';
-import { InboxStore } from './inbox-store.ts';
+import { InboxStore, type IngestResult } from './inbox-store.ts';
 import * as P from './inbox.params.ts';
 
 const { MoleculerClientError } = Errors;
@@ -23,6 +23,7 @@ interface Settings {
 }
 
 interface Methods extends TickerMethods {
+	ingest(userId: string, deviceId: string, messages: P.FedMessage[]): Promise<void>;
 	chatOf(deviceId: string, chat: string): Promise<ChatRow>;
 	readReceiptsOn(userId: string): Promise<boolean>;
 	sendReceipts(deviceId: string, keys: { id: string; remoteJid: string; waMessageId: string }[]): Promise<boolean>;
@@ -142,17 +143,22 @@ const InboxService: FleetServiceSchema<Settings, Methods, Locals> = {
 				if (!chat.phone) throw new MoleculerClientError("This contact's number is not known yet: answer when they write again.", 422, 'NO_NUMBER');
 				const userId = userOf(ctx).id;
 				if (mediaId && !(await ctx.call<string[], { userId: string; ids: string[] }>('media.owned', { userId, ids: [mediaId] })).length) throw unprocessable('No such image.', 'mediaId');
-				const key = crypto.randomUUID();
 				const body = mediaId ? caption : text;
-				const { ids } = await ctx.call<EnqueueResult, EnqueueParams>('messages.enqueue', {
-					userId,
-					source: 'inbox',
-					sourceId: chat.id,
-					messages: [{ key, deviceId, leadId: chat.lead_id, recipient: chat.phone, body, mediaId: mediaId ?? null }],
-				});
-				const outboxId = ids[key]!;
+				// In the chat before it is queued: however fast it goes out or fails, its row is there to show it.
+				const outboxId = crypto.randomUUID();
 				const stored = await this.store.reply(userId, deviceId, chat.id, { outboxId, waMessageId: waMessageIdOf(outboxId), text: body, mediaId: mediaId ?? null });
-				if (stored.inserted) await this.publisher.messages(userId, [stored.row], [chat.id]);
+				try {
+					await ctx.call<EnqueueResult, EnqueueParams>('messages.enqueue', {
+						userId,
+						source: 'inbox',
+						sourceId: chat.id,
+						messages: [{ id: outboxId, key: outboxId, deviceId, leadId: chat.lead_id, recipient: chat.phone, body, mediaId: mediaId ?? null }],
+					});
+				} catch (err) {
+					await this.store.forget(stored.row.id);
+					throw err;
+				}
+				await this.publisher.messages(userId, [stored.row], [chat.id]);
 				ctx.meta.$statusCode = 201;
 				return toMessageDto(stored.row);
 			},
@@ -199,9 +205,7 @@ const InboxService: FleetServiceSchema<Settings, Methods, Locals> = {
 				const owners = await this.store.owners([...new Set([...byDevice.keys(), ...receipts.map(r => r.deviceId), ...read.map(r => r.deviceId)])]);
 				for (const [deviceId, list] of byDevice) {
 					const userId = owners.get(deviceId);
-					if (!userId) continue;
-					const chats = await this.publisher.ingested(userId, await this.store.ingest(userId, deviceId, list));
-					this.queuePrune(chats.filter(c => c.message_count > this.settings.messagesPerChat).map(c => c.id));
+					if (userId) await this.ingest(userId, deviceId, list);
 				}
 				const ours = (r: { deviceId: string }) => owners.has(r.deviceId);
 				await this.publisher.statuses(await this.store.receipts(receipts.filter(ours)));
@@ -217,7 +221,7 @@ const InboxService: FleetServiceSchema<Settings, Methods, Locals> = {
 			async handler(ctx: Context<MessagesSettled>) {
 				const outcomes = ctx.params.messages
 					.filter(m => m.source === 'inbox' && (m.status === 'failed' || m.status === 'cancelled'))
-					.map(m => ({ outboxId: m.id, status: m.status as 'failed' | 'cancelled', error: m.error }));
+					.map(m => ({ deviceId: m.deviceId, waMessageId: waMessageIdOf(m.id), status: m.status as 'failed' | 'cancelled', error: m.error }));
 				await this.publisher.statuses(await this.store.settled(outcomes));
 			},
 		},
@@ -236,6 +240,32 @@ const InboxService: FleetServiceSchema<Settings, Methods, Locals> = {
 	},
 
 	methods: {
+		/**
+		 * Stores one device's messages and tells who needs to know. A message whose values the
+		 * database refuses is set aside with a warning, so it cannot hold back the others.
+		 */
+		async ingest(userId, deviceId, messages) {
+			let result: IngestResult;
+			try {
+				result = await this.store.ingest(userId, deviceId, messages);
+			} catch (err) {
+				// Anything but a value the database refuses (SQLSTATE class 22) is tried again by the caller.
+				if (!/^22/.test(String((err as { code?: unknown }).code))) throw err;
+				if (messages.length === 1) {
+					this.logger.warn(`A message device ${deviceId} saw could not be stored and is skipped: ${(err as Error).message}`);
+					return;
+				}
+				for (const message of messages) await this.ingest(userId, deviceId, [message]);
+				return;
+			}
+			try {
+				const chats = await this.publisher.ingested(userId, result);
+				this.queuePrune(chats.filter(c => c.message_count > this.settings.messagesPerChat).map(c => c.id));
+			} catch (err) {
+				this.logger.warn(`Announcing the messages of device ${deviceId} failed (they are stored): ${(err as Error).message}`);
+			}
+		},
+
 		async chatOf(deviceId, raw) {
 			const key = chatKey(raw);
 			const chat = key && (await this.reader.find(deviceId, key));

@@ -21,6 +21,8 @@ export interface BatchParams extends SourceRef {
 
 /** One message to create. `key` is unique within the source record: a second message with it is never created. */
 export interface NewMessage {
+	/** The message's id, when the source must know it before the message exists (its WhatsApp id derives from it); else made here. */
+	id?: string;
 	key: string;
 	deviceId: string;
 	leadId: string | null;

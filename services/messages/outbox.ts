@@ -85,8 +85,8 @@ export class Outbox {
 			const chunk = sorted.slice(i, i + INSERT_CHUNK);
 			const rows = await this.db.execute<{ id: string; source_key: string; device_id: string }[]>(
 				`insert into messages (id, user_id, device_id, source, source_id, source_key, lead_id, recipient, body, media_id, status, not_before, expires_at, created_at, updated_at)
-				 select gen_random_uuid(), ?::uuid, r.device_id, ?::text, ?::uuid, r.key, r.lead_id, r.recipient, r.body, r.media_id, 'pending', ?::timestamptz, ?::timestamptz, now(), now()
-				 from jsonb_to_recordset(?::jsonb) as r(key text, device_id uuid, lead_id uuid, recipient text, body text, media_id uuid)
+				 select coalesce(r.id, gen_random_uuid()), ?::uuid, r.device_id, ?::text, ?::uuid, r.key, r.lead_id, r.recipient, r.body, r.media_id, 'pending', ?::timestamptz, ?::timestamptz, now(), now()
+				 from jsonb_to_recordset(?::jsonb) as r(id uuid, key text, device_id uuid, lead_id uuid, recipient text, body text, media_id uuid)
 				 on conflict do nothing
 				 returning id, source_key, device_id`,
 				[
@@ -95,7 +95,7 @@ export class Outbox {
 					batch.sourceId,
 					batch.notBefore,
 					batch.expiresAt,
-					JSON.stringify(chunk.map(m => ({ key: m.key, device_id: m.deviceId, lead_id: m.leadId, recipient: m.recipient, body: m.body ?? null, media_id: m.mediaId ?? null }))),
+					JSON.stringify(chunk.map(m => ({ id: m.id ?? null, key: m.key, device_id: m.deviceId, lead_id: m.leadId, recipient: m.recipient, body: m.body ?? null, media_id: m.mediaId ?? null }))),
 				],
 			);
 			for (const row of rows) {
@@ -133,7 +133,8 @@ export class Outbox {
 
 	/**
 	 * Claims the next due message of each device, in one statement, only where this node holds the
-	 * device's lease at that epoch: a person's reply (an inbox message) before anything else, and
+	 * device's lease at that epoch: a person's reply (an inbox message, due the moment it is written,
+	 * whatever the clocks of the nodes say) before anything else, and
 	 * for a device whose pacing holds it now (`urgentOnly`), nothing else. `SKIP LOCKED` lets any
 	 * number of claimers run at once.
 	 */
@@ -146,7 +147,7 @@ export class Outbox {
 			 picked as (
 			   select coalesce(u.id, n.id) as id, ready.epoch from ready
 			   left join lateral (
-			     select id from messages where device_id = ready.device_id and status = 'pending' and source = '${URGENT_SOURCE}' and not_before <= now()
+			     select id from messages where device_id = ready.device_id and status = 'pending' and source = '${URGENT_SOURCE}'
 			     order by not_before, id limit 1 for update skip locked) u on true
 			   left join lateral (
 			     select id from messages where u.id is null and not ready.urgent_only and device_id = ready.device_id and status = 'pending' and not_before <= now()

@@ -75,6 +75,13 @@ describe("a number's inbox: contacts' messages arrive live, replies reach them, 
 		expect(body.chat.unread).toBe(2);
 	});
 
+	it('a message carrying a NUL character is stored without it and holds nothing back', async () => {
+		await aisha.sendText(device.phone, 'odd\u0000client');
+		await aisha.sendText(device.phone, 'sent after the odd one');
+		await live.next(f => f.type === 'inbox.message' && f.payload.message.text === 'sent after the odd one', 15_000);
+		expect(live.frames.some(f => f.type === 'inbox.message' && f.payload.message.text === 'oddclient')).toBe(true);
+	});
+
 	it('one contact is one chat whether WhatsApp addresses it by LID or by number', async () => {
 		expect(aisha.addressing).toBe('lid');
 		await ben.sendText(device.phone, 'Ben here, by number');
@@ -89,7 +96,7 @@ describe("a number's inbox: contacts' messages arrive live, replies reach them, 
 		const { body } = await client.get(`/api/devices/${device.id}/chats`);
 		expect(body.items.map((c: { phone: string; unread: number }) => [c.phone, c.unread])).toEqual([
 			['+60123451001', 2],
-			['+60123451000', 3],
+			['+60123451000', 5],
 		]);
 	});
 

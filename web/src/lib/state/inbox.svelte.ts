@@ -15,6 +15,10 @@ export interface Conversation {
 	error: unknown;
 }
 
+/** How far along a message is: a late or repeated event never moves it back. */
+const OUTBOUND_RANK: Record<string, number> = { pending: 0, sending: 1, failed: 1.5, cancelled: 1.5, sent: 2, delivered: 3, read: 4 };
+const rank = (message: Pick<ChatMessageDto, 'status' | 'fromMe'>) => (message.fromMe ? (OUTBOUND_RANK[message.status] ?? 0) : message.status === 'read' ? 1 : 0);
+
 const byNewest = (a: ChatDto, b: ChatDto) => (b.lastMessage?.at ?? '').localeCompare(a.lastMessage?.at ?? '') || b.id.localeCompare(a.id);
 
 /** One number's inbox while its page is open: the chat list, a search, and the open conversation, all live over /ws. */
@@ -31,6 +35,8 @@ class Inbox {
 	#read = 0;
 	#conversationRead = 0;
 	#stops: (() => void)[] = [];
+	/** Ticks of messages not shown yet (their status came before the message itself). */
+	#early = new Map<string, { status: ChatMessageDto['status']; error: string | null }>();
 
 	start(deviceId: string): void {
 		this.stop();
@@ -41,9 +47,11 @@ class Inbox {
 			subscribe('inbox.chat-merged', ({ deviceId, fromChatId, chat }) => deviceId === this.deviceId && this.#merged(fromChatId, chat)),
 			subscribe('inbox.message-status', ({ deviceId, chatId, messageId, status, error }) => {
 				const conversation = this.conversation;
-				if (deviceId !== this.deviceId || conversation?.chat?.id !== chatId) return;
-				const message = conversation.messages.find((m) => m.id === messageId);
-				if (message) Object.assign(message, { status, error });
+				if (deviceId !== this.deviceId || (conversation?.chat && conversation.chat.id !== chatId)) return;
+				const message = conversation?.messages.find((m) => m.id === messageId);
+				if (!message) {
+					if (this.#early.size < 1_000) this.#early.set(messageId, { status, error });
+				} else if (rank({ status, fromMe: message.fromMe }) >= rank(message)) Object.assign(message, { status, error });
 			}),
 			// A lead's name or opt-out shows on its chat.
 			subscribe('lead.updated', ({ lead }) => {
@@ -54,6 +62,10 @@ class Inbox {
 				if (this.conversation) void this.open(this.conversation.key, true);
 			}),
 		];
+		// Messages that came while the tab was hidden are read when the reader comes back to it.
+		const visible = () => document.visibilityState === 'visible' && this.conversation?.chat?.unread && void this.markRead();
+		document.addEventListener('visibilitychange', visible);
+		this.#stops.push(() => document.removeEventListener('visibilitychange', visible));
 		void this.load();
 	}
 
@@ -71,6 +83,7 @@ class Inbox {
 		this.loading = false;
 		this.loadError = null;
 		this.conversation = null;
+		this.#early.clear();
 	}
 
 	search(query: string): void {
@@ -112,7 +125,11 @@ class Inbox {
 		try {
 			const page = await listMessages(deviceId, key, { limit: MESSAGES_PER_PAGE });
 			if (read !== this.#conversationRead || !this.conversation) return;
-			Object.assign(this.conversation, { chat: page.chat, messages: page.items, hasMore: page.hasMore, loading: false, error: null });
+			// What arrived live while the page was read stays.
+			const conversation = this.conversation;
+			const live = conversation.messages.filter((m) => !page.items.some((item) => item.id === m.id) && m.at >= (page.items[0]?.at ?? ''));
+			Object.assign(conversation, { chat: page.chat, messages: [], hasMore: page.hasMore, loading: false, error: null });
+			for (const message of [...page.items, ...live]) this.#add(conversation, message);
 			this.#chatUpdated(page.chat);
 			if (page.chat.unread > 0) void this.markRead();
 		} catch (error) {
@@ -143,31 +160,40 @@ class Inbox {
 		}
 	}
 
-	/** Sends a reply; it shows at once as waiting, and its ticks follow. Throws what the server refused. */
-	async send(body: { text: string } | { mediaId: string; caption?: string }): Promise<void> {
-		const conversation = this.conversation;
+	/** Sends a reply to the chat `key` (as it was when the user pressed Send); it shows at once as waiting, and its ticks follow. Throws what the server refused. */
+	async send(key: string, body: { text: string } | { mediaId: string; caption?: string }): Promise<void> {
 		const deviceId = this.deviceId;
-		if (!conversation || !deviceId) return;
-		const message = await sendChatMessage(deviceId, conversation.key, body);
-		if (this.conversation === conversation) this.#add(conversation, message);
+		if (!deviceId) return;
+		const message = await sendChatMessage(deviceId, key, body);
+		const conversation = this.conversation;
+		if (conversation?.key === key && this.deviceId === deviceId) this.#add(conversation, message);
 	}
 
 	/** Marks the open chat read (here, and on the contact's phone unless the tenant turned that off). */
 	async markRead(): Promise<void> {
 		const conversation = this.conversation;
 		const deviceId = this.deviceId;
-		if (!conversation?.chat || !deviceId || typeof document !== 'undefined' && document.visibilityState === 'hidden') return;
+		if (!conversation?.chat || !deviceId || document.visibilityState === 'hidden') return;
 		try {
 			const { chat } = await markChatRead(deviceId, conversation.key);
-			this.#chatUpdated(chat);
+			// Another number, or another user, may be shown by now.
+			if (this.deviceId === deviceId) this.#chatUpdated(chat);
 		} catch {
 			// Unread stays unread; the next open or message tries again.
 		}
 	}
 
 	#add(conversation: Conversation, message: ChatMessageDto): void {
+		const early = this.#early.get(message.id);
+		if (early) {
+			this.#early.delete(message.id);
+			if (rank({ status: early.status, fromMe: message.fromMe }) > rank(message)) message = { ...message, ...early };
+		}
 		const existing = conversation.messages.find((m) => m.id === message.id);
-		if (existing) return void Object.assign(existing, message);
+		if (existing) {
+			if (rank(message) >= rank(existing)) Object.assign(existing, message);
+			return;
+		}
 		conversation.messages = [...conversation.messages, message].sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id));
 	}
 
