@@ -24,7 +24,7 @@ import { Client, LiveSocket } from '../test/helpers/http.ts';
 import { importCsv } from '../test/helpers/leads.ts';
 import { freePort } from '../test/helpers/processes.ts';
 import type { RemoteContact } from '../services/whatsapp-double/control-client.ts';
-import { assertRunning, cleanUp, cleanUpOnInterrupt, cpuSince, formatCores, inPool, linkDevices, log, logProblems, nodeEnv, startDouble, startFleetcast, type Fleet, type FleetCores } from './fleet.ts';
+import { assertRunning, cpuSince, formatCores, inPool, linkDevices, log, logProblems, nodeEnv, startDouble, startFleetcast, runFleetBench, type Fleet, type FleetCores } from './fleet.ts';
 
 const numbers = process.argv.slice(2).filter(a => /^\d+$/.test(a)).map(Number);
 const DEVICES = numbers[0] ?? 300;
@@ -218,16 +218,4 @@ async function main(fleet: Fleet): Promise<void> {
 	}
 }
 
-const fleet: Fleet = { dir: tempDir(`fc-${LABEL}-`), nodes: [] };
-cleanUpOnInterrupt(fleet, LABEL);
-let failed = false;
-try {
-	await main(fleet);
-} catch (err) {
-	// After a Ctrl-C the run fails as its processes go: that is no failure to report.
-	failed = !fleet.cleaning;
-	if (failed) console.error(`FAILED: ${(err as Error).stack ?? err}`);
-} finally {
-	await cleanUp(fleet, failed, LABEL);
-}
-process.exit(failed ? 1 : 0);
+await runFleetBench({ dir: tempDir(`fc-${LABEL}-`), nodes: [] }, LABEL, main);

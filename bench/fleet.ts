@@ -241,4 +241,25 @@ async function cleanUpOnce(fleet: Fleet, failed: boolean, label: string): Promis
 /** Cleans up on Ctrl-C or SIGTERM too, then exits; a second signal during the clean-up does not cut it short. */
 export function cleanUpOnInterrupt(fleet: Fleet, label: string): void {
 	for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void cleanUp(fleet, false, label).finally(() => process.exit(130)));
+	// A crash outside main (an error in a listener, stdout closed by `| head`) still stops the processes and drops the database.
+	process.on('uncaughtException', err => {
+		console.error(`FAILED: ${err.stack ?? err}`);
+		void cleanUp(fleet, true, label).finally(() => process.exit(1));
+	});
+}
+
+/** Runs a bench's `main` on a fleet of its own, cleans up whatever happens, and exits 1 if it failed. */
+export async function runFleetBench(fleet: Fleet, label: string, main: (fleet: Fleet) => Promise<void>): Promise<never> {
+	cleanUpOnInterrupt(fleet, label);
+	let failed = false;
+	try {
+		await main(fleet);
+	} catch (err) {
+		// After a Ctrl-C the run fails as its processes go: that is no failure to report.
+		failed = !fleet.cleaning;
+		if (failed) console.error(`FAILED: ${(err as Error).stack ?? err}`);
+	} finally {
+		await cleanUp(fleet, failed, label);
+	}
+	process.exit(failed ? 1 : 0);
 }

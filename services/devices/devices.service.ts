@@ -218,7 +218,8 @@ const DevicesService: DevicesSchema = {
 			available: () => this.broker.registry.hasService('inbox', undefined as never),
 			ownerOf: deviceId => this.ownerOf(deviceId),
 			storeImage: async (userId, jpeg) => (await call<{ id: string }>('media.storeReceived', { userId, data: jpeg.toString('base64') })).id,
-			feed: params => call<void>('inbox.feed', params),
+			// A backlog after an outage may take a while to store: a retry while the first call still runs only doubles the work.
+			feed: params => this.broker.call<void, object>('inbox.feed', params, { timeout: 120_000 }),
 			maxPixels: readEnv().mediaMaxPixels,
 			logger: this.logger,
 		});

@@ -109,8 +109,9 @@ export class ChatReader {
 		if (options.q) {
 			const pattern = containsPattern(options.q);
 			const digits = /^[\d\s()+-]+$/.test(options.q) ? options.q.replace(/\D/g, '') : '';
-			search = ` and (c.push_name ilike ? or l.name ilike ? or exists (select 1 from chat_messages m where m.chat_id = c.id and m.text ilike ?)${digits ? ' or c.phone like ?' : ''})`;
-			params.push(pattern, pattern, pattern);
+			// Message text: only this number's messages are read (its part of the unique index on device and WhatsApp id).
+			search = ` and (c.push_name ilike ? or l.name ilike ? or c.id in (select m.chat_id from chat_messages m where m.device_id = ? and m.text ilike ?)${digits ? ' or c.phone like ?' : ''})`;
+			params.push(pattern, pattern, deviceId, pattern);
 			if (digits) params.push(`%${digits}%`);
 		}
 		params.push(options.limit, options.offset);

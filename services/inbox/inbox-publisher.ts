@@ -59,7 +59,11 @@ export class InboxPublisher {
 	async chatsAnyOwner(chatIds: string[]): Promise<void> {
 		if (!chatIds.length) return;
 		const byOwner = new Map<string, ChatRow[]>();
-		for (const chat of await this.reader.byIds([...new Set(chatIds)])) byOwner.set(chat.user_id, [...(byOwner.get(chat.user_id) ?? []), chat]);
+		for (const chat of await this.reader.byIds([...new Set(chatIds)])) {
+			const chats = byOwner.get(chat.user_id);
+			if (chats) chats.push(chat);
+			else byOwner.set(chat.user_id, [chat]);
+		}
 		for (const [userId, chats] of byOwner) await this.announceChats(userId, chats);
 	}
 

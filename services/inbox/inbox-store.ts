@@ -51,29 +51,22 @@ export class InboxStore {
 		return this.db.transaction(async tx => {
 			await lockDevice(tx, deviceId);
 			const result: IngestResult = { messages: [], changed: [], chats: new Set(), merged: new Map() };
+			// A contact's chat found once per batch: a burst from one person costs one look-up.
+			const resolvedChats = new Map<string, ResolvedChat>();
 			for (const message of messages) {
-				const [existing] = await tx.execute<MessageRow[]>(`select ${MESSAGE_COLUMNS} from chat_messages where device_id = ? and wa_message_id = ?`, [deviceId, message.waMessageId]);
-				if (existing) {
-					// An inbox reply shown as waiting went out; anything else seen again changes nothing.
-					if (message.fromMe && (existing.status === 'pending' || existing.status === 'sending')) {
-						const [row] = await tx.execute<MessageRow[]>(`update chat_messages set status = 'sent', error = null, at = ? where id = ? returning ${MESSAGE_COLUMNS}`, [message.at, existing.id]);
-						result.changed.push(row!);
-						result.chats.add(existing.chat_id);
-					}
-					continue;
-				}
-				const resolved = await resolveChat(tx, userId, deviceId, message, result.merged);
+				const contact = `${message.phone}|${message.lid}|${message.fromMe ? '' : message.pushName}`;
+				const resolved = resolvedChats.get(contact) ?? (await resolveChat(tx, userId, deviceId, message, result.merged));
 				if (!resolved) continue;
-				const chat = resolved.id;
-				result.chats.add(chat);
+				resolvedChats.set(contact, { ...resolved, created: false });
 				const [row] = await tx.execute<MessageRow[]>(
 					`insert into chat_messages (id, user_id, device_id, chat_id, wa_message_id, from_me, origin, outbox_id, text, media_id, media_error, remote_jid, status, at, created_at)
-					 values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()) returning ${MESSAGE_COLUMNS}`,
+					 values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())
+					 on conflict (device_id, wa_message_id) do nothing returning ${MESSAGE_COLUMNS}`,
 					[
 						timeOrderedId(),
 						userId,
 						deviceId,
-						chat,
+						resolved.id,
 						message.waMessageId,
 						message.fromMe,
 						message.origin,
@@ -86,7 +79,23 @@ export class InboxStore {
 						message.at,
 					],
 				);
-				result.messages.push({ row: row!, inserted: true, phone: resolved.phone });
+				if (row) {
+					result.chats.add(resolved.id);
+					result.messages.push({ row, inserted: true, phone: resolved.phone });
+					continue;
+				}
+				// Seen before. A chat made just now for it (the contact came by another address) goes again.
+				if (resolved.created) {
+					await tx.execute(`delete from chats where id = ?`, [resolved.id]);
+					resolvedChats.delete(contact);
+				}
+				const [existing] = await tx.execute<MessageRow[]>(`select ${MESSAGE_COLUMNS} from chat_messages where device_id = ? and wa_message_id = ?`, [deviceId, message.waMessageId]);
+				// An inbox reply shown as waiting went out; anything else seen again changes nothing.
+				if (existing && message.fromMe && (existing.status === 'pending' || existing.status === 'sending')) {
+					const [changed] = await tx.execute<MessageRow[]>(`update chat_messages set status = 'sent', error = null, at = ? where id = ? returning ${MESSAGE_COLUMNS}`, [message.at, existing.id]);
+					result.changed.push(changed!);
+					result.chats.add(existing.chat_id);
+				}
 			}
 			await refreshChats(tx, [...result.chats]);
 			return result;
@@ -240,12 +249,20 @@ async function lockDevice(tx: SqlConnection, deviceId: string): Promise<void> {
  * The chat of a message's contact, made if new. A contact known by LID and by number is one chat:
  * a chat that knew only the LID takes the number when it shows up, or goes into the number's chat.
  */
-async function resolveChat(tx: SqlConnection, userId: string, deviceId: string, message: FedMessage, merged: Map<string, string>): Promise<{ id: string; phone: string | null } | undefined> {
+interface ResolvedChat {
+	id: string;
+	/** The contact's number, when known. */
+	phone: string | null;
+	/** Made for this message. */
+	created: boolean;
+}
+
+async function resolveChat(tx: SqlConnection, userId: string, deviceId: string, message: FedMessage, merged: Map<string, string>): Promise<ResolvedChat | undefined> {
 	const { phone, lid } = message;
 	if (!phone && !lid) return undefined;
 	const pushName = message.fromMe ? null : message.pushName?.slice(0, 200) || null;
-	const rows = await tx.execute<{ id: string; phone: string | null; lid: string | null }[]>(
-		`select id, phone, lid from chats where device_id = ? and (phone = ? or lid = ?)`,
+	const rows = await tx.execute<{ id: string; phone: string | null; lid: string | null; push_name: string | null }[]>(
+		`select id, phone, lid, push_name from chats where device_id = ? and (phone = ? or lid = ?)`,
 		[deviceId, phone, lid],
 	);
 	let chat = rows.find(r => phone && r.phone === phone) ?? rows[0];
@@ -254,7 +271,7 @@ async function resolveChat(tx: SqlConnection, userId: string, deviceId: string, 
 			`insert into chats (id, user_id, device_id, phone, lid, push_name, created_at, updated_at) values (?, ?, ?, ?, ?, ?, now(), now()) returning id`,
 			[crypto.randomUUID(), userId, deviceId, phone, lid, pushName],
 		);
-		return { id: row!.id, phone };
+		return { id: row!.id, phone, created: true };
 	}
 	const lidOnly = rows.find(r => r.id !== chat!.id && lid && r.lid === lid && !r.phone);
 	if (lidOnly) {
@@ -263,11 +280,17 @@ async function resolveChat(tx: SqlConnection, userId: string, deviceId: string, 
 		merged.set(lidOnly.id, chat.id);
 		chat = { ...chat, lid: null };
 	}
-	await tx.execute(
-		`update chats set phone = coalesce(phone, ?), lid = coalesce(lid, ?), push_name = coalesce(?, push_name), updated_at = now() where id = ?`,
-		[phone, chat.lid || rows.some(r => r.id !== chat!.id && r.id !== lidOnly?.id && r.lid === lid) ? null : lid, pushName, chat.id],
-	);
-	return { id: chat.id, phone: chat.phone ?? phone };
+	const newLid = chat.lid || rows.some(r => r.id !== chat!.id && r.id !== lidOnly?.id && r.lid === lid) ? null : lid;
+	// Written only when something is new: most messages come from a contact already known as they are.
+	if ((phone && !chat.phone) || newLid || (pushName && pushName !== chat.push_name)) {
+		await tx.execute(`update chats set phone = coalesce(phone, ?), lid = coalesce(lid, ?), push_name = coalesce(?, push_name), updated_at = now() where id = ?`, [
+			phone,
+			newLid,
+			pushName,
+			chat.id,
+		]);
+	}
+	return { id: chat.id, phone: chat.phone ?? phone, created: false };
 }
 
 /**

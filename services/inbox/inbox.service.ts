@@ -44,6 +44,8 @@ const device = { entity: Device, notFound: 'No such device.' } as const;
 const NO_CHAT = 'No such chat.';
 const DEFAULT_PAGE_SIZE = 50;
 const RECEIPTS_PER_CALL = 500;
+/** Numbers whose messages are stored at once (each holds a connection of the pool while it does). */
+const DEVICES_AT_ONCE = 4;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** `:chat` in a route: the contact's number (the plus optional) or, for a contact known only by its LID, the chat's id. */
@@ -201,12 +203,19 @@ const InboxService: FleetServiceSchema<Settings, Methods, Locals> = {
 			async handler(ctx: Context<P.FeedParams>): Promise<void> {
 				const { messages, receipts, read } = ctx.params;
 				const byDevice = new Map<string, P.FedMessage[]>();
-				for (const m of messages) byDevice.set(m.deviceId, [...(byDevice.get(m.deviceId) ?? []), m]);
-				const owners = await this.store.owners([...new Set([...byDevice.keys(), ...receipts.map(r => r.deviceId), ...read.map(r => r.deviceId)])]);
-				for (const [deviceId, list] of byDevice) {
-					const userId = owners.get(deviceId);
-					if (userId) await this.ingest(userId, deviceId, list);
+				for (const m of messages) {
+					const list = byDevice.get(m.deviceId);
+					if (list) list.push(m);
+					else byDevice.set(m.deviceId, [m]);
 				}
+				const owners = await this.store.owners([...new Set([...byDevice.keys(), ...receipts.map(r => r.deviceId), ...read.map(r => r.deviceId)])]);
+				// Numbers side by side (each under its own lock), each number's messages in order.
+				const devices = [...byDevice].filter(([deviceId]) => owners.has(deviceId));
+				const next = () => devices.shift();
+				const worker = async () => {
+					for (let item = next(); item; item = next()) await this.ingest(owners.get(item[0])!, item[0], item[1]);
+				};
+				await Promise.all(Array.from({ length: Math.min(DEVICES_AT_ONCE, devices.length) }, worker));
 				const ours = (r: { deviceId: string }) => owners.has(r.deviceId);
 				await this.publisher.statuses(await this.store.receipts(receipts.filter(ours)));
 				const readChats = await this.store.readElsewhere(read.filter(ours));
