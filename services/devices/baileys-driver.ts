@@ -23,6 +23,8 @@ export const quietLogger = { level: 'silent', child: () => quietLogger, trace() 
 
 const addedCas = new Set<string>();
 const CLOSE_TIMEOUT_MS = 5_000;
+/** On a stop, how long messages still being read may take to be handed over. */
+const REPORT_WAIT_MS = 10_000;
 const CREDS_SAVE_ATTEMPTS = 4;
 /** Ids of our own recent sends, whose copies the socket echoes back: the dispatcher reports those. */
 const SENT_IDS_KEPT = 10_000;
@@ -228,6 +230,8 @@ export class BaileysDriver implements WhatsAppDriver {
 		const closed = this.closed!;
 		void socket.end(undefined);
 		await this.untilClosed(closed);
+		// Contacts' messages still being read (a photo downloading) are handed over before the driver is gone.
+		await Promise.race([this.reporting, new Promise(resolve => setTimeout(resolve, REPORT_WAIT_MS).unref())]);
 	}
 
 	/**
