@@ -9,6 +9,7 @@ import { Migration20261201085454_OutboxPartialIndexes } from './Migration2026120
 import { Migration20261201091216_UserGreetings } from './Migration20261201091216_UserGreetings.ts';
 import { Migration20261205120259_SourceAgnosticOutbox } from './Migration20261205120259_SourceAgnosticOutbox.ts';
 import { Migration20261205162915_Inbox } from './Migration20261205162915_Inbox.ts';
+import { Migration20261205175912_Sequences } from './Migration20261205175912_Sequences.ts';
 
 /** Migrations in the order they apply. `npm run migration:create -- <name>` writes a new file; add it here. */
 export const migrationsList = [
@@ -23,4 +24,5 @@ export const migrationsList = [
 	{ name: 'Migration20261201091216_UserGreetings', class: Migration20261201091216_UserGreetings },
 	{ name: 'Migration20261205120259_SourceAgnosticOutbox', class: Migration20261205120259_SourceAgnosticOutbox },
 	{ name: 'Migration20261205162915_Inbox', class: Migration20261205162915_Inbox },
+	{ name: 'Migration20261205175912_Sequences', class: Migration20261205175912_Sequences },
 ];

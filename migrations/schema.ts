@@ -8,6 +8,7 @@ import { FleetNode } from '../services/devices/fleet-node.entity.ts';
 import { Message } from '../services/messages/message.entity.ts';
 import { Chat } from '../services/inbox/chat.entity.ts';
 import { ChatMessage } from '../services/inbox/chat-message.entity.ts';
+import { Sequence, SequenceEnrolment, SequenceStep } from '../services/sequences/sequence.entity.ts';
 import { Media } from '../services/media/media.entity.ts';
 import { LeadWebhookKey } from '../services/leads/lead-webhook-key.entity.ts';
 import { Lead } from '../services/leads/lead.entity.ts';
@@ -23,7 +24,7 @@ import { migrationsList } from './index.ts';
  * and the migrations that build it. The ORM middleware opens the database with it.
  */
 export const FLEETCAST_SCHEMA: DatabaseSchema = {
-	entities: [User, Session, ApiToken, Device, DeviceLease, DeviceAuthKey, FleetNode, Campaign, Message, Media, Lead, LeadWebhookKey, Chat, ChatMessage],
+	entities: [User, Session, ApiToken, Device, DeviceLease, DeviceAuthKey, FleetNode, Campaign, Message, Media, Lead, LeadWebhookKey, Chat, ChatMessage, Sequence, SequenceStep, SequenceEnrolment],
 	migrations: migrationsList,
 	migrationsFolder: path.dirname(fileURLToPath(import.meta.url)),
 };

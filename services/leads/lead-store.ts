@@ -133,6 +133,16 @@ export class LeadStore {
 		return rows[0];
 	}
 
+	/** Takes a trigger code off a lead of `userId` and puts another on (a sequence completed, or chained on). */
+	async retrigger(userId: string, leadId: string, remove: string, add: string | null): Promise<LeadRow | undefined> {
+		const rows = await this.db.execute<LeadRow[]>(
+			`update leads set triggers = array_remove(triggers, ?::text) || (case when ?::text is null or ?::text = any(array_remove(triggers, ?::text)) then '{}'::text[] else array[?::text] end), updated_at = now()
+			 where user_id = ? and id = ? returning *`,
+			[remove, add, add, remove, add, userId, leadId],
+		);
+		return rows[0];
+	}
+
 	/** The fields a message template uses, of these leads (any tenant's: the caller checks `userId`). */
 	messageFields(ids: string[]): Promise<LeadMessageFields[]> {
 		if (ids.length === 0) return Promise.resolve([]);

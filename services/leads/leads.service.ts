@@ -253,6 +253,17 @@ const LeadsService: FleetServiceSchema<Settings, Methods, Locals> = {
 			},
 		},
 
+		/** A sequence is done with a lead: its trigger goes, and a chained sequence's goes on. Internal. */
+		retrigger: {
+			visibility: 'public',
+			auth: 'public',
+			async handler(ctx: Context<{ userId: string; leadId: string; remove: string; add: string | null }>): Promise<void> {
+				const { userId, leadId, remove, add } = ctx.params;
+				const row = await this.store.retrigger(userId, leadId, remove, add);
+				if (row) ctx.broadcast<E.LeadUpdated>(E.LEAD_UPDATED, { userId, lead: rowToLeadDto(emOf(ctx), row) });
+			},
+		},
+
 		/** A batch of leads' fields as a message template sees them at send time (the sending node asks). Internal. */
 		messageFields: {
 			visibility: 'public',
