@@ -10,6 +10,7 @@ import { Migration20261201091216_UserGreetings } from './Migration20261201091216
 import { Migration20261205120259_SourceAgnosticOutbox } from './Migration20261205120259_SourceAgnosticOutbox.ts';
 import { Migration20261205162915_Inbox } from './Migration20261205162915_Inbox.ts';
 import { Migration20261205175912_Sequences } from './Migration20261205175912_Sequences.ts';
+import { Migration20261205181520_SequenceTickIndexes } from './Migration20261205181520_SequenceTickIndexes.ts';
 
 /** Migrations in the order they apply. `npm run migration:create -- <name>` writes a new file; add it here. */
 export const migrationsList = [
@@ -25,4 +26,5 @@ export const migrationsList = [
 	{ name: 'Migration20261205120259_SourceAgnosticOutbox', class: Migration20261205120259_SourceAgnosticOutbox },
 	{ name: 'Migration20261205162915_Inbox', class: Migration20261205162915_Inbox },
 	{ name: 'Migration20261205175912_Sequences', class: Migration20261205175912_Sequences },
+	{ name: 'Migration20261205181520_SequenceTickIndexes', class: Migration20261205181520_SequenceTickIndexes },
 ];

@@ -35,6 +35,8 @@ export const Lead = defineEntity({
 		{ name: 'leads_user_id_created_at_index', properties: ['user', 'createdAt'] },
 		// "Leads of niche X" whatever the case; lead_niche_keys() is created by the Leads migration.
 		{ name: 'leads_niche_keys_index', expression: 'create index "leads_niche_keys_index" on "leads" using gin (lead_niche_keys("niches"))' },
+		// Leads changed lately (a new trigger, an opt-out): what sequences look at each tick.
+		{ name: 'leads_updated_at_index', properties: ['updatedAt'] },
 	],
 });
 export type Lead = InferEntity<typeof Lead>;

@@ -33,48 +33,92 @@ export class Enrolments {
 	/**
 	 * Enrols the leads that carry an entry trigger of an active sequence of their own user (an exact
 	 * match), once per sequence, at the first entry step they carry. Opted-out leads never enrol.
+	 * With `since`, only leads changed since then and sequences changed since then are looked at
+	 * (what a tick needs; its cost then follows the changes, not the number of enrolments).
 	 */
-	async enrol(): Promise<number> {
-		const rows = await this.db.execute<{ n: number }[]>(
-			`with candidates as (
-			   select distinct on (s.id, l.id) s.user_id, s.id as sequence_id, l.id as lead_id, l.device_id, st.position, st.delay_seconds, st.trigger
-			   from sequences s
-			   join sequence_steps st on st.sequence_id = s.id and (st.entry or st.position = 1)
-			   join leads l on l.user_id = s.user_id and l.triggers @> array[st.trigger]::text[] and not l.opted_out
-			   where s.status = 'active'
-			     and not exists (select 1 from sequence_enrolments e where e.sequence_id = s.id and e.lead_id = l.id)
-			   order by s.id, l.id, st.position),
-			 inserted as (
-			   insert into sequence_enrolments (id, user_id, sequence_id, lead_id, device_id, position, status, next_at, trigger, created_at, updated_at)
-			   select gen_random_uuid(), user_id, sequence_id, lead_id, device_id, position, 'active', now() + make_interval(secs => delay_seconds), trigger, now(), now()
-			   from candidates
-			   on conflict (sequence_id, lead_id) do nothing
-			   returning 1)
-			 select count(*)::int as n from inserted`,
-		);
-		return rows[0]?.n ?? 0;
+	async enrol(since: Date | null): Promise<number> {
+		const scopes = since
+			? [`l.updated_at >= ?::timestamptz`, `s.updated_at >= ?::timestamptz`].map(where => ({ where, params: [since] }))
+			: [{ where: 'true', params: [] as unknown[] }];
+		let enrolled = 0;
+		for (const scope of scopes) {
+			const rows = await this.db.execute<{ n: number }[]>(
+				`with candidates as (
+				   select distinct on (s.id, l.id) s.user_id, s.id as sequence_id, l.id as lead_id, l.device_id, st.position, st.delay_seconds, st.trigger
+				   from sequences s
+				   join sequence_steps st on st.sequence_id = s.id and (st.entry or st.position = 1)
+				   join leads l on l.user_id = s.user_id and l.triggers @> array[st.trigger]::text[] and not l.opted_out
+				   where s.status = 'active' and ${scope.where}
+				     and not exists (select 1 from sequence_enrolments e where e.sequence_id = s.id and e.lead_id = l.id)
+				   order by s.id, l.id, st.position),
+				 inserted as (
+				   insert into sequence_enrolments (id, user_id, sequence_id, lead_id, device_id, position, status, next_at, trigger, created_at, updated_at)
+				   select gen_random_uuid(), user_id, sequence_id, lead_id, device_id, position, 'active', now() + make_interval(secs => delay_seconds), trigger, now(), now()
+				   from candidates
+				   on conflict (sequence_id, lead_id) do nothing
+				   returning 1)
+				 select count(*)::int as n from inserted`,
+				scope.params,
+			);
+			enrolled += rows[0]?.n ?? 0;
+		}
+		return enrolled;
 	}
 
-	/** Opted-out leads leave every sequence they are in. Answers the sequences touched. */
-	async leaveOptedOut(): Promise<string[]> {
+	/** Leads opted out (since `since`, or ever) leave every sequence they are in. Answers the sequences touched. */
+	async leaveOptedOut(since: Date | null): Promise<string[]> {
 		const rows = await this.db.execute<{ sequence_id: string }[]>(
 			`update sequence_enrolments e set status = 'stopped', error = 'the lead opted out', finished_at = now(), updated_at = now()
-			 from leads l where l.id = e.lead_id and l.opted_out and e.status in ('active', 'waiting')
+			 from leads l where l.id = e.lead_id and l.opted_out and (?::timestamptz is null or l.updated_at >= ?::timestamptz) and e.status in ('active', 'waiting')
 			 returning e.sequence_id`,
+			[since, since],
 		);
 		return [...new Set(rows.map(r => r.sequence_id))];
 	}
 
 	/**
-	 * Enrolments past their last step (a step was deleted meanwhile) complete. Answers them, for
+	 * A sequence's enrolments past its last step (steps were removed) complete. Answers them, for
 	 * their triggers and chains.
 	 */
-	async completePastLast(): Promise<Advanced[]> {
+	async completePastLast(sequenceId: string): Promise<Advanced[]> {
 		return this.db.execute<Advanced[]>(
 			`update sequence_enrolments e set status = 'completed', finished_at = now(), updated_at = now()
-			 where e.status = 'active' and not exists (select 1 from sequence_steps st where st.sequence_id = e.sequence_id and st.position >= e.position)
+			 where e.sequence_id = ? and e.status = 'active' and not exists (select 1 from sequence_steps st where st.sequence_id = e.sequence_id and st.position >= e.position)
 			 returning e.id as "enrolmentId", e.user_id as "userId", e.sequence_id as "sequenceId", e.lead_id as "leadId", 'completed' as status`,
+			[sequenceId],
 		);
+	}
+
+	/** Steps where a sequence's enrolments failed. */
+	async failedSteps(sequenceId: string): Promise<string[]> {
+		const rows = await this.db.execute<{ step_id: string }[]>(
+			`select distinct st.id as step_id from sequence_enrolments e join sequence_steps st on st.sequence_id = e.sequence_id and st.position = e.position
+			 where e.sequence_id = ? and e.status = 'failed'`,
+			[sequenceId],
+		);
+		return rows.map(r => r.step_id);
+	}
+
+	/**
+	 * Failed enrolments whose step message the outbox queued again wait on it again; the others
+	 * (a number not on WhatsApp fails again whatever is tried) stay failed. Answers how many went back.
+	 */
+	async requeued(sequenceId: string): Promise<number> {
+		const rows = await this.db.execute<{ id: string }[]>(
+			`update sequence_enrolments e set status = 'waiting', step_id = st.id, error = null, finished_at = null, updated_at = now()
+			 from sequence_steps st, messages m
+			 where e.sequence_id = ? and e.status = 'failed' and st.sequence_id = e.sequence_id and st.position = e.position
+			   and m.source = 'sequence' and m.source_id = st.id and m.source_key = e.id::text and m.status = 'pending'
+			 returning e.id`,
+			[sequenceId],
+		);
+		return rows.length;
+	}
+
+	/** The database's clock, which the watermarks of `enrol` and `leaveOptedOut` are read against. */
+	async now(): Promise<Date> {
+		const [row] = await this.db.execute<{ now: Date }[]>(`select now() as now`);
+		return new Date(row!.now);
 	}
 
 	/**

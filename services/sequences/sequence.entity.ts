@@ -91,6 +91,8 @@ export const SequenceEnrolment = defineEntity({
 		{ name: 'sequence_enrolments_due_index', properties: ['nextAt'], where: `status = 'active'` },
 		{ name: 'sequence_enrolments_sequence_id_status_index', properties: ['sequence', 'status'] },
 		{ name: 'sequence_enrolments_lead_id_index', properties: ['lead'] },
+		/** Steps queued a while ago, looked over for what a dead node left half done. */
+		{ name: 'sequence_enrolments_waiting_index', properties: ['updatedAt'], where: `status = 'waiting'` },
 	],
 });
 export type SequenceEnrolment = InferEntity<typeof SequenceEnrolment>;

@@ -6,7 +6,7 @@ import { recordOf } from '../../mixins/record.middleware.ts';
 import { TickerMixin, type TickerMethods } from '../../mixins/ticker.mixin.ts';
 import { INBOX_RECEIVED, type InboxReceived } from '../inbox/inbox.events.ts';
 import * as ME from '../messages/messages.events.ts';
-import type { MessageContent } from '../messages/messages.params.ts';
+import type { MessageContent, RetryParams } from '../messages/messages.params.ts';
 import { Enrolments } from './enrolments.ts';
 import { progressMethods, stepRef, type ProgressMethods, type SequencesLocals } from './sequence-progress.ts';
 import { planSteps, saveSteps, toSequenceDto } from './sequence-records.ts';
@@ -19,18 +19,26 @@ const { MoleculerClientError, ValidationError } = Errors;
 interface Methods extends TickerMethods, ProgressMethods {
 	save(ctx: Context, sequence: Sequence, fields: Partial<P.SequenceFields>): Promise<P.SequenceDto>;
 	dto(ctx: Context, sequence: Sequence): Promise<P.SequenceDto>;
+	announce(ctx: Context, dto: P.SequenceDto): P.SequenceDto;
 }
 
-type This = Service & Methods & SequencesLocals;
+interface TickLocals {
+	/** Leads and sequences changed before this were looked at already (null: look at everything). */
+	watermark: Date | null;
+}
+
+type This = Service & Methods & SequencesLocals & TickLocals;
 
 const internal = { visibility: 'public', auth: 'public' } as const;
 const own = { entity: Sequence, notFound: 'No such sequence.' } as const;
 /** Steps claimed per tick. */
 const CLAIM_BATCH = 500;
+/** A tick looks again at changes this much older than its last start (a change committed late is not missed). */
+const WATERMARK_OVERLAP_MS = 5_000;
 /** A claimed step with no message after this long was claimed by a node that died. */
 const ORPHAN_AFTER_SECONDS = 60;
 
-const SequencesService: FleetServiceSchema<Record<string, never>, Methods, SequencesLocals> = {
+const SequencesService: FleetServiceSchema<Record<string, never>, Methods, SequencesLocals & TickLocals> = {
 	name: 'sequences',
 
 	mixins: [
@@ -39,9 +47,11 @@ const SequencesService: FleetServiceSchema<Record<string, never>, Methods, Seque
 			step: {
 				everyMs: () => 1_000,
 				async run() {
-					await this.enrolments.enrol();
-					this.touched(await this.enrolments.leaveOptedOut());
-					await this.completed(await this.enrolments.completePastLast());
+					// Changes since the last tick (a few seconds of overlap for commits still in flight); the first tick looks at everything.
+					const startedAt = await this.enrolments.now();
+					await this.enrolments.enrol(this.watermark);
+					this.touched(await this.enrolments.leaveOptedOut(this.watermark));
+					this.watermark = new Date(startedAt.getTime() - WATERMARK_OVERLAP_MS);
 					for (;;) {
 						const claimed = await this.enrolments.claimDue(CLAIM_BATCH);
 						await this.enqueue(claimed);
@@ -147,7 +157,7 @@ const SequencesService: FleetServiceSchema<Record<string, never>, Methods, Seque
 				const steps = await emOf(ctx).find(SequenceStep, { sequence: sequence.id });
 				await this.stopSteps(steps.map(s => s.id), 'cancelled: the sequence was paused');
 				this.touched([sequence.id]);
-				return this.dto(ctx, sequence);
+				return this.announce(ctx, toSequenceDto(sequence, steps));
 			},
 		},
 
@@ -159,10 +169,24 @@ const SequencesService: FleetServiceSchema<Record<string, never>, Methods, Seque
 			async handler(ctx: Context<P.IdParams>) {
 				const sequence = recordOf<Sequence>(ctx);
 				sequence.status = 'active';
+				sequence.updatedAt = new Date();
 				await emOf(ctx).flush();
 				const steps = await emOf(ctx).find(SequenceStep, { sequence: sequence.id });
 				for (const step of steps) ctx.broadcast<ME.MessageContentChanged>(ME.MESSAGE_CONTENT_CHANGED, stepRef(step.id));
-				return this.dto(ctx, sequence);
+				return this.announce(ctx, toSequenceDto(sequence, steps));
+			},
+		},
+
+		/** Enrolments stopped by a failed step try it again (not those whose number is not on WhatsApp). */
+		retry: {
+			rest: 'POST /sequences/:id/retry',
+			params: P.idParams,
+			record: own,
+			async handler(ctx: Context<P.IdParams>): Promise<{ retried: number }> {
+				for (const stepId of await this.enrolments.failedSteps(ctx.params.id)) await ctx.call<unknown, RetryParams>('messages.retryFailed', stepRef(stepId));
+				const retried = await this.enrolments.requeued(ctx.params.id);
+				this.touched([ctx.params.id]);
+				return { retried };
 			},
 		},
 
@@ -290,13 +314,19 @@ const SequencesService: FleetServiceSchema<Record<string, never>, Methods, Seque
 				if (missing) throw new ValidationError('Some fields are not valid.', 'VALIDATION_ERROR', [{ field: `steps[${missing.position - 1}].mediaId`, message: `Step ${missing.position}: no such image.`, type: 'invalid' }]);
 			}
 			const { steps: _steps, ...rest } = fields;
-			em.assign(sequence, { ...rest, trigger: merged.trigger });
+			// Changed now, whatever changed: the next tick looks at this sequence's leads again.
+			em.assign(sequence, { ...rest, trigger: merged.trigger, updatedAt: new Date() });
 			await em.flush();
 			const saved = await saveSteps(em, sequence, planned);
 			await this.stopSteps(saved.removed, 'cancelled: the step was removed');
+			if (saved.removed.length) await this.completed(await this.enrolments.completePastLast(sequence.id));
 			for (const stepId of saved.edited) ctx.broadcast<ME.MessageContentChanged>(ME.MESSAGE_CONTENT_CHANGED, stepRef(stepId));
-			const dto = toSequenceDto(sequence, saved.steps);
-			ctx.broadcast<E.SequenceUpdated>(E.SEQUENCE_UPDATED, { userId, sequence: dto });
+			return this.announce(ctx, toSequenceDto(sequence, saved.steps));
+		},
+
+		/** Tells the owner's tabs, and answers the new record. */
+		announce(ctx: Context, dto: P.SequenceDto) {
+			ctx.broadcast<E.SequenceUpdated>(E.SEQUENCE_UPDATED, { userId: userOf(ctx).id, sequence: dto });
 			return dto;
 		},
 
@@ -309,6 +339,7 @@ const SequencesService: FleetServiceSchema<Record<string, never>, Methods, Seque
 
 	created() {
 		this.dirty = new Set();
+		this.watermark = null;
 	},
 
 	started() {

@@ -157,3 +157,32 @@ describe('a sequence is held, edited, stopped and deleted for every enrolment at
 		expect((await bed.client.get('/api/sequences')).body.map((s: { name: string }) => s.name).filter((n: string) => n === 'x')).toEqual([]);
 	});
 });
+
+describe('a sequence waits for an offline number, and a failed step stops its enrolment until retried', () => {
+	const bed = dripBed(['Gita'], '6012345400');
+	const { contacts } = bed;
+
+	it('holds while the number is offline and goes on when it is back; a recipient not on WhatsApp fails with the reason', async () => {
+		const { body: seq } = await bed.client.post('/api/sequences', { name: 'Hold', trigger: 'hold', minDelaySeconds: 0, maxDelaySeconds: 0, steps: [{ text: 'Hi Gita' }] });
+		bed.double.faults.ban(bed.phone);
+		await expect.poll(async () => (await bed.client.get(`/api/devices/${bed.deviceId}`)).body.status, { timeout: 15_000 }).not.toBe('online');
+		await bed.client.post('/api/leads', { deviceId: bed.deviceId, phone: `+${contacts.Gita!.phone}`, name: 'Gita', triggers: ['hold'] });
+		// Nobody on WhatsApp has this number: its step fails.
+		await bed.client.post('/api/leads', { deviceId: bed.deviceId, phone: '+60129876543', name: 'Nobody', triggers: ['hold'] });
+		await expect.poll(async () => (await bed.client.get(`/api/sequences/${seq.id}/report`)).body.enrolled, { timeout: 10_000 }).toBe(2);
+		await new Promise(resolve => setTimeout(resolve, 2_000));
+		const { body: held } = await bed.client.get(`/api/sequences/${seq.id}/enrolments?status=active`);
+		expect(held.total).toBe(2);
+		expect(contacts.Gita!.received()).toEqual([]);
+
+		bed.double.faults.unban(bed.phone);
+		expect((await bed.client.post(`/api/devices/${bed.deviceId}/reconnect`)).status).toBeLessThan(300);
+		await expect.poll(() => contacts.Gita!.received().map(m => m.text), { timeout: 20_000 }).toEqual(['Hi Gita']);
+		await expect.poll(async () => (await bed.client.get(`/api/sequences/${seq.id}/report`)).body, { timeout: 10_000 }).toMatchObject({ completed: 1, failed: 1 });
+		const { body: failed } = await bed.client.get(`/api/sequences/${seq.id}/enrolments?status=failed`);
+		expect(failed.items).toMatchObject([{ leadName: 'Nobody', step: 1, error: expect.stringContaining('not on WhatsApp') }]);
+		// Trying again cannot help a number that is not on WhatsApp: nothing is queued.
+		expect((await bed.client.post(`/api/sequences/${seq.id}/retry`)).body).toEqual({ retried: 0 });
+		expect((await bed.client.get(`/api/sequences/${seq.id}/enrolments?status=failed`)).body.total).toBe(1);
+	});
+});
