@@ -30,6 +30,27 @@ interface TickLocals {
 type This = Service & Methods & SequencesLocals & TickLocals;
 
 const internal = { visibility: 'public', auth: 'public' } as const;
+
+const iso = (v: unknown) => (v ? new Date(v as string).toISOString() : null);
+
+/** An enrolment row joined with its lead (`lead_name`, `phone`) as the API shows it. */
+function toEnrolmentDto(r: Record<string, unknown>): P.EnrolmentDto {
+	return {
+		id: r.id as string,
+		leadId: r.lead_id as string,
+		leadName: (r.lead_name as string) || (r.phone as string),
+		phone: r.phone as string,
+		deviceId: r.device_id as string,
+		step: r.position as number,
+		status: r.status as P.EnrolmentStatus,
+		trigger: r.trigger as string,
+		nextAt: r.status === 'active' ? iso(r.next_at) : null,
+		error: (r.error as string | null) ?? null,
+		lastSentAt: iso(r.last_sent_at),
+		finishedAt: iso(r.finished_at),
+		createdAt: iso(r.created_at)!,
+	};
+}
 const own = { entity: Sequence, notFound: 'No such sequence.' } as const;
 /** Steps claimed per tick. */
 const CLAIM_BATCH = 500;
@@ -218,23 +239,26 @@ const SequencesService: FleetServiceSchema<Record<string, never>, Methods, Seque
 					),
 					sql.execute<{ n: number }[]>(`select count(*)::int as n from sequence_enrolments e where ${where}`, args),
 				]);
-				const iso = (v: unknown) => (v ? new Date(v as string).toISOString() : null);
-				const items = rows.map(r => ({
-					id: r.id as string,
-					leadId: r.lead_id as string,
-					leadName: (r.lead_name as string) || (r.phone as string),
-					phone: r.phone as string,
-					deviceId: r.device_id as string,
-					step: r.position as number,
-					status: r.status as P.EnrolmentStatus,
-					trigger: r.trigger as string,
-					nextAt: r.status === 'active' ? iso(r.next_at) : null,
-					error: (r.error as string | null) ?? null,
-					lastSentAt: iso(r.last_sent_at),
-					finishedAt: iso(r.finished_at),
-					createdAt: iso(r.created_at)!,
-				}));
+				const items = rows.map(toEnrolmentDto);
 				return { items, total: count?.n ?? 0, page, pageSize };
+			},
+		},
+
+		/** A lead's enrolments, for its dialog: which sequences, at which step, how they stand. */
+		leadEnrolments: {
+			rest: 'GET /leads/:id/enrolments',
+			params: { $$strict: true, id: { type: 'uuid', messages: { uuid: 'No such lead.' } } },
+			async handler(ctx: Context<{ id: string }>): Promise<(P.EnrolmentDto & { sequenceId: string; sequenceName: string })[]> {
+				const sql = sqlOf(this.broker);
+				const [lead] = await sql.execute<{ id: string }[]>(`select id from leads where id = ? and user_id = ?`, [ctx.params.id, userOf(ctx).id]);
+				if (!lead) throw new MoleculerClientError('No such lead.', 404, 'NOT_FOUND');
+				const rows = await sql.execute<Record<string, unknown>[]>(
+					`select e.*, l.name as lead_name, l.phone, s.name as sequence_name from sequence_enrolments e
+					 join leads l on l.id = e.lead_id join sequences s on s.id = e.sequence_id
+					 where e.lead_id = ? order by e.created_at`,
+					[lead.id],
+				);
+				return rows.map(r => ({ ...toEnrolmentDto(r), sequenceId: r.sequence_id as string, sequenceName: r.sequence_name as string }));
 			},
 		},
 

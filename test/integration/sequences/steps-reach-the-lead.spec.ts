@@ -96,6 +96,13 @@ describe('a sequence sends its steps to each enrolled lead, one at a time, and c
 		const { body: enrolments } = await bed.client.get(`/api/sequences/${promo.id}/enrolments?status=completed`);
 		expect(enrolments).toMatchObject({ total: 1, items: [{ leadName: 'Aisha', status: 'completed' }] });
 		expect((await other.get(`/api/sequences/${promo.id}/report`)).status).toBe(404);
+		// The lead's dialog lists its enrolments.
+		const { body: mine } = await bed.client.get(`/api/leads/${aisha.id}/enrolments`);
+		expect(mine.map((e: { sequenceName: string; status: string; step: number }) => [e.sequenceName, e.status, e.step])).toEqual([
+			['Promo', 'completed', 3],
+			['VIP', 'completed', 1],
+		]);
+		expect((await other.get(`/api/leads/${aisha.id}/enrolments`)).status).toBe(404);
 	});
 });
 
