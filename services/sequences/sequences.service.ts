@@ -6,7 +6,9 @@ import { recordOf } from '../../mixins/record.middleware.ts';
 import { TickerMixin, type TickerMethods } from '../../mixins/ticker.mixin.ts';
 import { INBOX_RECEIVED, type InboxReceived } from '../inbox/inbox.events.ts';
 import * as ME from '../messages/messages.events.ts';
+import { checkTemplate, tenantGreeting } from '../messages/compose.ts';
 import type { MessageContent, RetryParams } from '../messages/messages.params.ts';
+import type { UserDto } from '../users/users.params.ts';
 import { Enrolments } from './enrolments.ts';
 import { progressMethods, stepRef, type ProgressMethods, type SequencesLocals } from './sequence-progress.ts';
 import { planSteps, saveSteps, toSequenceDto } from './sequence-records.ts';
@@ -331,7 +333,22 @@ const SequencesService: FleetServiceSchema<Record<string, never>, Methods, Seque
 				if (fields.chainTo === sequence.id) throw new ValidationError('Some fields are not valid.', 'VALIDATION_ERROR', [{ field: 'chainTo', message: 'A sequence cannot chain to itself.', type: 'invalid' }]);
 				if (!(await em.count(Sequence, { id: fields.chainTo, user: userId }))) throw new ValidationError('Some fields are not valid.', 'VALIDATION_ERROR', [{ field: 'chainTo', message: 'Chain to one of your sequences.', type: 'invalid' }]);
 			}
-			const mediaIds = planned.map(s => s.mediaId).filter((id): id is string => Boolean(id));
+			// Texts are checked as a campaign's are (the greeting counts towards the length).
+			const greeting = fields.greeting ?? sequence.greeting ?? 'none';
+			const greetings = greeting === 'none' ? {} : (await ctx.call<UserDto, object>('users.me', {})).greetings;
+			for (const step of planned) {
+				const problem = checkTemplate(step.text, { greeting: tenantGreeting(greeting, greetings) }).find(p => p.severity === 'error');
+				if (problem) throw new ValidationError('Some fields are not valid.', 'VALIDATION_ERROR', [{ field: `steps[${step.position - 1}].text`, message: `Step ${step.position}: ${problem.message}`, type: 'invalid' }]);
+			}
+			// An image by address is fetched once and stored, like an upload (a step already holding it keeps it).
+			const before = new Map((current ?? (await em.find(SequenceStep, { sequence: sequence.id }))).map(s => [s.id, s]));
+			for (const step of planned) {
+				if (!step.imageUrl) continue;
+				const kept = step.id ? before.get(step.id) : undefined;
+				if (kept?.imageUrl === step.imageUrl && kept.mediaId) step.mediaId = kept.mediaId;
+				else step.mediaId = (await ctx.call<{ id: string }, { url: string }>('media.fromUrl', { url: step.imageUrl })).id;
+			}
+			const mediaIds = planned.filter(s => !s.imageUrl).map(s => s.mediaId).filter((id): id is string => Boolean(id));
 			if (mediaIds.length) {
 				const owned = new Set(await ctx.call<string[], { userId: string; ids: string[] }>('media.owned', { userId, ids: mediaIds }));
 				const missing = planned.find(s => s.mediaId && !owned.has(s.mediaId));

@@ -161,6 +161,7 @@ describe('a sequence is held, edited, stopped and deleted for every enrolment at
 		expect(await bad({ name: 'x', trigger: 't', steps: Array.from({ length: 32 }, () => ({ text: 'a' })) })).toEqual([400, 'A sequence has at most 31 steps.']);
 		expect(await bad({ name: 'x', trigger: 't', steps: [{ text: 'a' }, { text: 'b', trigger: 't' }] })).toEqual([400, 'Steps 1 and 2 have the same trigger "t".']);
 		expect(await bad({ name: 'x', trigger: 't', chainTo: crypto.randomUUID(), steps: [{ text: 'a' }] })).toEqual([400, 'Chain to one of your sequences.']);
+		expect(await bad({ name: 'x', trigger: 't', steps: [{ text: 'fine' }, { text: 'Hi {name' }] })).toEqual([400, 'Step 2: This "{" is never closed: add its "}".']);
 		expect((await bed.client.get('/api/sequences')).body.map((s: { name: string }) => s.name).filter((n: string) => n === 'x')).toEqual([]);
 	});
 });
