@@ -41,5 +41,10 @@ describe.runIf(browserTestsEnabled())('a user builds a 3-step sequence in the gr
 		await expect.poll(() => totals.textContent()).toContain('100%done');
 		const received = await (await page.request.get(`${node.url}/api/demo/contacts/60123450004/messages`)).json();
 		expect(received.map((m: { text: string }) => m.text)).toEqual(['Welcome Diego!', 'Step two', 'Step three']);
+
+		// The lead's dialog says where it stands.
+		await nav.getByRole('link', { name: 'Leads' }).click();
+		await page.getByRole('button', { name: 'Edit Diego' }).click();
+		await expect.poll(() => page.getByTestId('lead-enrolment').textContent()).toMatch(/Onboarding:\s+completed/);
 	}, 120_000);
 });

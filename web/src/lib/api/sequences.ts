@@ -18,3 +18,7 @@ export const retrySequence = (id: string) => http.post<{ retried: number }>(`${p
 export const sequenceReport = (id: string) => http.get<SequenceReport>(`${path(id)}/report`);
 export const sequenceEnrolments = (id: string, filters: { status?: string; step?: number; device?: string; page?: number }) =>
 	http.get<{ items: EnrolmentDto[]; total: number; page: number; pageSize: number }>(`${path(id)}/enrolments${queryString(filters)}`);
+
+/** A lead's enrolments, with the sequence each is in. */
+export const leadEnrolments = (leadId: string) =>
+	http.get<(EnrolmentDto & { sequenceId: string; sequenceName: string })[]>(`/api/leads/${encodeURIComponent(leadId)}/enrolments`);
