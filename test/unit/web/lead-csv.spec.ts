@@ -49,8 +49,8 @@ describe('the CSV files the Leads page offers are imports the server accepts', (
 		];
 		const checked = asServerReadsIt(demoContactsCsv(contacts, [DEVICE.id]), null);
 		expect(checked).toEqual([
-			{ values: expect.objectContaining({ deviceId: DEVICE.id, name: 'Aisha Rahman', phone: '+60123450001', niches: ['demo'] }) },
-			{ values: expect.objectContaining({ deviceId: DEVICE.id, name: 'Chen, Wei', phone: '+60123450003', niches: ['demo'] }) },
+			{ values: expect.objectContaining({ deviceId: DEVICE.id, name: 'Aisha Rahman', phone: '+60123450001', niches: ['demo'], triggers: ['demo_welcome'] }) },
+			{ values: expect.objectContaining({ deviceId: DEVICE.id, name: 'Chen, Wei', phone: '+60123450003', niches: ['demo'], triggers: ['demo_welcome'] }) },
 		]);
 	});
 

@@ -26,13 +26,19 @@ export function sampleLeadCsv(deviceNames: readonly string[], demoContacts: read
 	);
 }
 
-const DEMO_COLUMNS: readonly CsvColumn[] = ['name', 'phone', 'niche', 'device'];
+const DEMO_COLUMNS: readonly CsvColumn[] = ['name', 'phone', 'niche', 'triggers', 'device'];
 
-/** The demo contacts as an import, dealt over the devices (names or ids) in turn, tagged with the niche "demo" so a campaign can pick them. */
+/** The trigger the demo's sample leads carry, so a sequence with it enrols them (the README's demo story). */
+export const DEMO_TRIGGER = 'demo_welcome';
+
+/**
+ * The demo contacts as an import, dealt over the devices (names or ids) in turn, tagged with the
+ * niche "demo" so a campaign can pick them, and the trigger DEMO_TRIGGER so a sequence can.
+ */
 export function demoContactsCsv(contacts: readonly DemoContactDto[], devices: readonly string[]): string {
 	return csvFile(
 		DEMO_COLUMNS,
-		contacts.map((contact, i) => [contact.name, contact.phone, 'demo', devices[i % devices.length]]),
+		contacts.map((contact, i) => [contact.name, contact.phone, 'demo', DEMO_TRIGGER, devices[i % devices.length]]),
 	);
 }
 
