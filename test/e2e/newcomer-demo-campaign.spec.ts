@@ -72,7 +72,7 @@ describe.runIf(browserTestsEnabled())('in demo mode a newcomer imports a CSV, sc
 		for (const { input } of rows) deviceOf[input.name!] = input.device!;
 
 		// The newcomer adds two rows of their own, which the import must refuse: rows 7 and 8 of the file.
-		const file = `${sample}Too Short,+60 12,demo,Sales KL\r\nLost Soul,+60123450099,demo,Nowhere\r\n`;
+		const file = `${sample}Too Short,+60 12,demo,,Sales KL\r\nLost Soul,+60123450099,demo,,Nowhere\r\n`;
 		await page.getByLabel('CSV file', { exact: true }).setInputFiles({ name: 'my-leads.csv', mimeType: 'text/csv', buffer: Buffer.from(file) });
 		const report = page.getByTestId('import-report');
 		await expect.poll(() => report.count()).toBe(1);
