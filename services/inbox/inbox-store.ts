@@ -47,7 +47,7 @@ export class InboxStore {
 	}
 
 	/** Stores one device's messages in their chats, in the order given. */
-	async ingest(userId: string, deviceId: string, messages: FedMessage[]): Promise<IngestResult> {
+	async ingest(userId: string, deviceId: string, messages: FedMessage[], keep: number): Promise<IngestResult> {
 		return this.db.transaction(async tx => {
 			await lockDevice(tx, deviceId);
 			const result: IngestResult = { messages: [], changed: [], chats: new Set(), merged: new Map() };
@@ -58,6 +58,11 @@ export class InboxStore {
 				const resolved = resolvedChats.get(contact) ?? (await resolveChat(tx, userId, deviceId, message, result.merged));
 				if (!resolved) continue;
 				resolvedChats.set(contact, { ...resolved, created: false });
+				// A full chat takes nothing older than what it keeps: a message delivered again after it was pruned stays gone.
+				if (resolved.messageCount >= keep) {
+					const [oldest] = await tx.execute<{ at: Date }[]>(`select at from chat_messages where chat_id = ? order by at, id limit 1`, [resolved.id]);
+					if (oldest && new Date(message.at).getTime() < new Date(oldest.at).getTime()) continue;
+				}
 				const [row] = await tx.execute<MessageRow[]>(
 					`insert into chat_messages (id, user_id, device_id, chat_id, wa_message_id, from_me, origin, outbox_id, text, media_id, media_error, remote_jid, status, at, created_at)
 					 values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())
@@ -255,14 +260,16 @@ interface ResolvedChat {
 	phone: string | null;
 	/** Made for this message. */
 	created: boolean;
+	/** Messages the chat held when it was looked up. */
+	messageCount: number;
 }
 
 async function resolveChat(tx: SqlConnection, userId: string, deviceId: string, message: FedMessage, merged: Map<string, string>): Promise<ResolvedChat | undefined> {
 	const { phone, lid } = message;
 	if (!phone && !lid) return undefined;
 	const pushName = message.fromMe ? null : message.pushName?.slice(0, 200) || null;
-	const rows = await tx.execute<{ id: string; phone: string | null; lid: string | null; push_name: string | null }[]>(
-		`select id, phone, lid, push_name from chats where device_id = ? and (phone = ? or lid = ?)`,
+	const rows = await tx.execute<{ id: string; phone: string | null; lid: string | null; push_name: string | null; message_count: number }[]>(
+		`select id, phone, lid, push_name, message_count from chats where device_id = ? and (phone = ? or lid = ?)`,
 		[deviceId, phone, lid],
 	);
 	let chat = rows.find(r => phone && r.phone === phone) ?? rows[0];
@@ -271,7 +278,7 @@ async function resolveChat(tx: SqlConnection, userId: string, deviceId: string, 
 			`insert into chats (id, user_id, device_id, phone, lid, push_name, created_at, updated_at) values (?, ?, ?, ?, ?, ?, now(), now()) returning id`,
 			[crypto.randomUUID(), userId, deviceId, phone, lid, pushName],
 		);
-		return { id: row!.id, phone, created: true };
+		return { id: row!.id, phone, created: true, messageCount: 0 };
 	}
 	const lidOnly = rows.find(r => r.id !== chat!.id && lid && r.lid === lid && !r.phone);
 	if (lidOnly) {
@@ -290,7 +297,7 @@ async function resolveChat(tx: SqlConnection, userId: string, deviceId: string, 
 			chat.id,
 		]);
 	}
-	return { id: chat.id, phone: chat.phone ?? phone, created: false };
+	return { id: chat.id, phone: chat.phone ?? phone, created: false, messageCount: Number(chat.message_count) };
 }
 
 /**

@@ -256,7 +256,7 @@ const InboxService: FleetServiceSchema<Settings, Methods, Locals> = {
 		async ingest(userId, deviceId, messages) {
 			let result: IngestResult;
 			try {
-				result = await this.store.ingest(userId, deviceId, messages);
+				result = await this.store.ingest(userId, deviceId, messages, this.settings.messagesPerChat);
 			} catch (err) {
 				// Anything but a value the database refuses (SQLSTATE class 22) is tried again by the caller.
 				if (!/^22/.test(String((err as { code?: unknown }).code))) throw err;

@@ -217,6 +217,15 @@ describe("a number's inbox: contacts' messages arrive live, replies reach them, 
 		expect(oldest.items.map((m: { id: string }) => m.id)).toEqual(kept.slice(0, 10).map(m => m.id));
 		// Ben's chat was read before the counting began: the 25 new ones, of which 20 are kept, are unread.
 		expect((await client.get(`/api/devices/${device.id}/chats`)).body.items[0]).toMatchObject({ phone: '+60123451001', unread: 20 });
+		// A pruned message delivered again (a reconnect, a retry) does not come back.
+		await node.broker.call('inbox.feed', {
+			messages: [{ deviceId: device.id, waMessageId: 'REDELIVERED1', fromMe: false, phone: '+60123451001', lid: null, remoteJid: null, pushName: 'Ben', text: 'an old one again', mediaId: null, mediaError: null, at: new Date(Date.now() - 3_600_000).toISOString(), origin: null, outboxId: null }],
+			receipts: [],
+			read: [],
+		});
+		const after = await all();
+		expect(after.length).toBe(20);
+		expect(after.map(m => m.text)).not.toContain('an old one again');
 	});
 
 	it('another tenant gets 404 for every route and no event of this inbox', async () => {
