@@ -36,6 +36,9 @@ export function brokerConfig(env = readEnv()): BrokerOptions {
 			options: { level: env.logLevel, formatter: env.logFormat === 'json' ? 'json' : 'short', colors: env.logFormat !== 'json' },
 		},
 		requestTimeout: 30_000,
+		// A node that dies without a word (SIGKILL, a lost machine) is dropped after 15 s without heartbeats (Moleculer's default: 30 s).
+		heartbeatInterval: 5,
+		heartbeatTimeout: 15,
 		// Finish requests in flight before the broker stops (SIGTERM/SIGINT).
 		tracking: { enabled: true, shutdownTimeout: 10_000 },
 		registry: { strategy: 'RoundRobin', preferLocal: true },

@@ -1,10 +1,10 @@
 import https from 'node:https';
 import tls from 'node:tls';
-import { DisconnectReason, makeWASocket, proto, WA_CERT_DETAILS, type AuthenticationState, type WAMessage, type WASocket } from '@whiskeysockets/baileys';
+import { DisconnectReason, makeWASocket, proto, WA_CERT_DETAILS, type AuthenticationState, type BinaryNode, type WAMessage, type WASocket } from '@whiskeysockets/baileys';
 import { keepSignalKeysOutOfLogs } from '../shared/signal-logs.ts';
 import { LeaseLostError, type AuthStateStore } from './auth-state.ts';
 import { chatMessageOf } from './chat-messages.ts';
-import { NotOnWhatsAppError, NotSentError, type CloseReason, type ChatMessageSeen, type DriverHandlers, type LinkedAccount, type OutgoingMessage, type ReadKey, type Receipt, type WhatsAppDriver } from './whatsapp-driver.ts';
+import { NotOnWhatsAppError, NotSentError, RefusedError, type CloseReason, type ChatMessageSeen, type DriverHandlers, type LinkedAccount, type OutgoingMessage, type ReadKey, type Receipt, type WhatsAppDriver } from './whatsapp-driver.ts';
 
 /**
  * A WhatsApp server other than WhatsApp's own: the WhatsApp double (`GET /control/info` on its
@@ -28,6 +28,8 @@ const REPORT_WAIT_MS = 10_000;
 const CREDS_SAVE_ATTEMPTS = 4;
 /** Ids of our own recent sends, whose copies the socket echoes back: the dispatcher reports those. */
 const SENT_IDS_KEPT = 10_000;
+/** How long a send waits for WhatsApp's server to take or refuse the message; without an answer it counts as taken (it left). */
+const SERVER_ACK_WAIT_MS = 15_000;
 
 /**
  * Trust a non-WhatsApp server for this process: Baileys checks the Noise chain against the
@@ -93,6 +95,8 @@ export class BaileysDriver implements WhatsAppDriver {
 	private reporting: Promise<void> = Promise.resolve();
 	private reportsPending = 0;
 	private readonly sentIds = new Set<string>();
+	/** Sends waiting for the server's ack of their message, by message id: the ack's `error`, or none when it took it. */
+	private readonly acks = new Map<string, (error: string | undefined) => void>();
 
 	constructor(
 		private readonly store: AuthStateStore,
@@ -123,6 +127,11 @@ export class BaileysDriver implements WhatsAppDriver {
 		this.closed = new Promise(resolve => (resolveClosed = resolve));
 		socket.ev.on('creds.update', () => {
 			this.saving = this.saving.then(() => this.saveCreds(state));
+		});
+		// The server's answer to each message we send: no `error` means it took it (Baileys emits nothing then).
+		socket.ws.on('CB:ack,class:message', (node: BinaryNode) => {
+			const settle = this.acks.get(node.attrs.id ?? '');
+			if (settle) settle(node.attrs.error);
 		});
 		socket.ev.on('messages.upsert', ({ messages }) => {
 			const receipts: Receipt[] = [];
@@ -158,6 +167,8 @@ export class BaileysDriver implements WhatsAppDriver {
 			if (update.connection === 'open') handlers.open(accountOf(socket.user));
 			if (update.connection === 'close') {
 				this.socket = undefined;
+				// Written before the close: whether it arrived is unknown, and it is not sent again.
+				for (const settle of this.acks.values()) settle(undefined);
 				resolveClosed();
 				handlers.close(closeReason(update.lastDisconnect?.error, this.endedByUs));
 			}
@@ -196,12 +207,36 @@ export class BaileysDriver implements WhatsAppDriver {
 			const content = message.image ? { image: message.image.data, mimetype: message.image.mimetype, caption: message.text } : { text: message.text };
 			this.sentIds.add(message.id);
 			if (this.sentIds.size > SENT_IDS_KEPT) this.sentIds.delete(this.sentIds.values().next().value!);
-			await socket.sendMessage(found.jid, content, { messageId: message.id });
+			const answered = this.serverAck(message.id);
+			await socket.sendMessage(found.jid, content, { messageId: message.id }).catch(err => {
+				answered.cancel();
+				throw err;
+			});
+			const error = await answered.promise;
+			if (error) throw new RefusedError(error);
 		} catch (err) {
 			// Baileys throws 428 "Connection Closed" only before the message is written to the socket.
 			if ((err as { output?: { statusCode?: number } }).output?.statusCode === DisconnectReason.connectionClosed) throw new NotSentError((err as Error).message);
 			throw err;
 		}
+	}
+
+	/** Waits for the server's ack of one message: its error code, or undefined when it took it (or said nothing in time). */
+	private serverAck(id: string): { promise: Promise<string | undefined>; cancel(): void } {
+		let timer: NodeJS.Timeout | undefined;
+		const done = () => {
+			clearTimeout(timer);
+			this.acks.delete(id);
+		};
+		const promise = new Promise<string | undefined>(resolve => {
+			const settle = (error: string | undefined) => {
+				done();
+				resolve(error);
+			};
+			this.acks.set(id, settle);
+			timer = setTimeout(() => settle(undefined), SERVER_ACK_WAIT_MS);
+		});
+		return { promise, cancel: done };
 	}
 
 	async markRead(keys: ReadKey[]): Promise<void> {

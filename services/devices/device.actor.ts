@@ -1,6 +1,6 @@
 import type { DeviceStatus } from './device.entity.ts';
 import type { ConnectLimiter } from './connect-limiter.ts';
-import { NotOnWhatsAppError, NotSentError, type CloseReason, type ChatMessageSeen, type LinkedAccount, type OutgoingMessage, type ReadKey, type Receipt, type WhatsAppDriver } from './whatsapp-driver.ts';
+import { NotOnWhatsAppError, NotSentError, RefusedError, type CloseReason, type ChatMessageSeen, type LinkedAccount, type OutgoingMessage, type ReadKey, type Receipt, type WhatsAppDriver } from './whatsapp-driver.ts';
 
 export type StartMode = { kind: 'resume'; jitterMs?: number } | { kind: 'pair'; method: 'qr' } | { kind: 'pair'; method: 'code'; phone: string };
 
@@ -133,7 +133,7 @@ export class DeviceActor {
 				return { status: 'sent' };
 			} catch (err) {
 				if (err instanceof NotSentError) return { status: 'pending', error: err.message };
-				if (err instanceof NotOnWhatsAppError) return { status: 'failed', error: err.message };
+				if (err instanceof NotOnWhatsAppError || err instanceof RefusedError) return { status: 'failed', error: err.message };
 				if ((err as Error).message === 'timeout') return { status: 'failed', error: `interrupted: WhatsApp did not answer within ${SEND_TIMEOUT_MS / 1000} s; not re-sent (retry it by hand)` };
 				return { status: 'failed', error: `WhatsApp refused the message: ${(err as Error).message}` };
 			} finally {

@@ -2,6 +2,7 @@ import type { Context } from 'moleculer';
 import { EnvSettingsMixin, readEnv } from '../../mixins/env-settings.mixin.ts';
 import { databaseOf, sqlOf } from '../../mixins/orm.middleware.ts';
 import { RedisMixin } from '../../mixins/redis.mixin.ts';
+import { readWithRetry } from '../../mixins/read-with-retry.ts';
 import * as ME from '../messages/messages.events.ts';
 import type { ClaimedMessage, Receipt as OutboxReceipt, SendResult } from '../messages/outbox.ts';
 import { MessagePreparation } from '../messages/preparation.ts';
@@ -213,7 +214,8 @@ const DevicesService: DevicesSchema = {
 				actor: { ...DEFAULT_ACTOR_OPTIONS, maxRestarts: settings.maxRestarts, backoffBaseMs: settings.backoffBaseMs, backoffMaxMs: settings.backoffMaxMs },
 			},
 		);
-		this.preparation = new MessagePreparation({ call });
+		// What a message needs is only read: a node that died holding the source's service costs a few seconds, not a send.
+		this.preparation = new MessagePreparation({ call: <T>(action: string, params: object) => readWithRetry<T>(this.broker, action, params) });
 		this.inboxFeed = new InboxFeed({
 			available: () => this.broker.registry.hasService('inbox', undefined as never),
 			ownerOf: deviceId => this.ownerOf(deviceId),

@@ -90,6 +90,13 @@ export class NotOnWhatsAppError extends Error {
 	}
 }
 
+/** WhatsApp's server refused the message (an ack with an error code, such as 463 or 479): it was not delivered. */
+export class RefusedError extends Error {
+	constructor(readonly code: string) {
+		super(`WhatsApp refused the message (error ${code})`);
+	}
+}
+
 /** The socket was closed before the message left: it can be sent later as if never tried. */
 export class NotSentError extends Error {}
 
@@ -112,7 +119,8 @@ export interface WhatsAppDriver {
 	logout(): Promise<void>;
 	/**
 	 * Sends one message; resolves when WhatsApp's server took it. Throws NotOnWhatsAppError for a
-	 * number without WhatsApp and NotSentError when it certainly did not leave.
+	 * number without WhatsApp, RefusedError when the server refused it, and NotSentError when it
+	 * certainly did not leave.
 	 */
 	send(message: OutgoingMessage): Promise<void>;
 	/** Tells the contacts these messages were read (blue ticks, or only the account's own devices when its privacy setting hides them). */

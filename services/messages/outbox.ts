@@ -24,6 +24,12 @@ export interface ClaimedMessage extends SourceRef {
 }
 
 /** How a send ended: `pending` puts a message that never left back in the queue. */
+/**
+ * The SQL condition on a failed message's `error` column under which `retryFailed` queues it again:
+ * not a number without WhatsApp (it would fail again), not an interrupted send (it may have arrived).
+ */
+export const retryableFailure = (error: string) => `${error} not like 'not on WhatsApp%' and ${error} not like 'interrupted%'`;
+
 export interface SendResult {
 	id: string;
 	status: 'sent' | 'failed' | 'cancelled' | 'pending';
@@ -264,11 +270,11 @@ export class Outbox {
 	}
 
 	/**
-	 * Puts a source record's failed messages back in the queue. Those to numbers not on WhatsApp
+	 * Puts a source record's failed messages back in the queue (`retryableFailure`). Those to numbers not on WhatsApp
 	 * stay failed, and so do interrupted ones (they may have arrived): only `retryInterrupted` resends those.
 	 */
 	retryFailed(ref: RetryParams): Promise<{ count: number; deviceIds: string[] }> {
-		return this.requeue(ref, `error not like 'not on WhatsApp%' and error not like 'interrupted%'`);
+		return this.requeue(ref, retryableFailure('error'));
 	}
 
 	/** Puts a source record's interrupted messages back in the queue: the contact may get one twice. */

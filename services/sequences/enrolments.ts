@@ -4,6 +4,7 @@
  * claimed by one node, and the outbox keys its message by (step, enrolment).
  */
 import type { SqlConnection } from '../../mixins/orm/database.ts';
+import { retryableFailure } from '../messages/outbox.ts';
 
 /** A step claimed for sending: the message to enqueue. */
 export interface ClaimedStep {
@@ -89,30 +90,22 @@ export class Enrolments {
 		);
 	}
 
-	/** Steps where a sequence's enrolments failed. */
-	async failedSteps(sequenceId: string): Promise<string[]> {
-		const rows = await this.db.execute<{ step_id: string }[]>(
-			`select distinct st.id as step_id from sequence_enrolments e join sequence_steps st on st.sequence_id = e.sequence_id and st.position = e.position
-			 where e.sequence_id = ? and e.status = 'failed'`,
-			[sequenceId],
-		);
-		return rows.map(r => r.step_id);
-	}
-
 	/**
-	 * Failed enrolments whose step message the outbox queued again wait on it again; the others
-	 * (a number not on WhatsApp fails again whatever is tried) stay failed. Answers how many went back.
+	 * Failed enrolments whose step message `messages.retryFailed` will queue again wait on it again,
+	 * before it is queued (a message sent at once settles an enrolment that waits for it); the others
+	 * (a number not on WhatsApp fails again whatever is tried) stay failed. Answers the steps to retry
+	 * and how many enrolments went back.
 	 */
-	async requeued(sequenceId: string): Promise<number> {
-		const rows = await this.db.execute<{ id: string }[]>(
+	async retrying(sequenceId: string): Promise<{ stepIds: string[]; count: number }> {
+		const rows = await this.db.execute<{ step_id: string }[]>(
 			`update sequence_enrolments e set status = 'waiting', step_id = st.id, error = null, finished_at = null, updated_at = now()
 			 from sequence_steps st, messages m
 			 where e.sequence_id = ? and e.status = 'failed' and st.sequence_id = e.sequence_id and st.position = e.position
-			   and m.source = 'sequence' and m.source_id = st.id and m.source_key = e.id::text and m.status = 'pending'
-			 returning e.id`,
+			   and m.source = 'sequence' and m.source_id = st.id and m.source_key = e.id::text and m.status = 'failed' and ${retryableFailure('m.error')}
+			 returning e.step_id`,
 			[sequenceId],
 		);
-		return rows.length;
+		return { stepIds: [...new Set(rows.map(r => r.step_id))], count: rows.length };
 	}
 
 	/** The database's clock, which the watermarks of `enrol` and `leaveOptedOut` are read against. */

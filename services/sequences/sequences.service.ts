@@ -1,6 +1,7 @@
 import { Errors, type Context, type Service } from 'moleculer';
 import type { FleetServiceSchema } from '../../mixins/service-schema.ts';
 import { userOf } from '../../mixins/auth.middleware.ts';
+import { EnvSettingsMixin } from '../../mixins/env-settings.mixin.ts';
 import { emOf, sqlOf } from '../../mixins/orm.middleware.ts';
 import { recordOf } from '../../mixins/record.middleware.ts';
 import { TickerMixin, type TickerMethods } from '../../mixins/ticker.mixin.ts';
@@ -29,7 +30,12 @@ interface TickLocals {
 	watermark: Date | null;
 }
 
-type This = Service & Methods & SequencesLocals & TickLocals;
+interface SequencesSettings {
+	/** A step claimed with no message after this long, or a sent step whose outcome was never applied, was left by a node that died. */
+	orphanAfterSeconds: number;
+}
+
+type This = Service<SequencesSettings> & Methods & SequencesLocals & TickLocals;
 
 const internal = { visibility: 'public', auth: 'public' } as const;
 
@@ -58,13 +64,12 @@ const own = { entity: Sequence, notFound: 'No such sequence.' } as const;
 const CLAIM_BATCH = 500;
 /** A tick looks again at changes this much older than its last start (a change committed late is not missed). */
 const WATERMARK_OVERLAP_MS = 5_000;
-/** A claimed step with no message after this long was claimed by a node that died. */
-const ORPHAN_AFTER_SECONDS = 60;
 
-const SequencesService: FleetServiceSchema<Record<string, never>, Methods, SequencesLocals & TickLocals> = {
+const SequencesService: FleetServiceSchema<SequencesSettings, Methods, SequencesLocals & TickLocals> = {
 	name: 'sequences',
 
 	mixins: [
+		EnvSettingsMixin<SequencesSettings>(env => ({ orphanAfterSeconds: env.sequenceOrphanAfterSeconds })),
 		TickerMixin<This>({
 			/** Enrols new leads, lets opted-out ones go, and creates the steps that are due. */
 			step: {
@@ -84,10 +89,11 @@ const SequencesService: FleetServiceSchema<Record<string, never>, Methods, Seque
 			},
 			/** What a node that died left half done: steps claimed but never queued, outcomes never applied. */
 			orphans: {
-				everyMs: () => 30_000,
+				everyMs: settings => Math.min(30_000, settings.orphanAfterSeconds * 500),
 				async run() {
-					await this.enqueue(await this.enrolments.orphaned(ORPHAN_AFTER_SECONDS, CLAIM_BATCH));
-					const advanced = await this.enrolments.settled(await this.enrolments.unsettled(ORPHAN_AFTER_SECONDS, CLAIM_BATCH));
+					const after = this.settings.orphanAfterSeconds;
+					await this.enqueue(await this.enrolments.orphaned(after, CLAIM_BATCH));
+					const advanced = await this.enrolments.settled(await this.enrolments.unsettled(after, CLAIM_BATCH));
 					await this.completed(advanced.filter(a => a.status === 'completed'));
 				},
 			},
@@ -206,10 +212,10 @@ const SequencesService: FleetServiceSchema<Record<string, never>, Methods, Seque
 			params: P.idParams,
 			record: own,
 			async handler(ctx: Context<P.IdParams>): Promise<{ retried: number }> {
-				for (const stepId of await this.enrolments.failedSteps(ctx.params.id)) await ctx.call<unknown, RetryParams>('messages.retryFailed', stepRef(stepId));
-				const retried = await this.enrolments.requeued(ctx.params.id);
+				const { stepIds, count } = await this.enrolments.retrying(ctx.params.id);
+				for (const stepId of stepIds) await ctx.call<unknown, RetryParams>('messages.retryFailed', stepRef(stepId));
 				this.touched([ctx.params.id]);
-				return { retried };
+				return { retried: count };
 			},
 		},
 

@@ -84,7 +84,7 @@ export interface TestCluster {
 	url: string;
 	nodes: Record<string, NodeProcess>;
 	/** The end of every node's output, for a failure message. */
-	logs(): string;
+	logs(tail?: number): string;
 	stop(): Promise<void>;
 }
 
@@ -105,7 +105,7 @@ export async function startCluster(nodes: Record<string, string[]>, env: Record<
 	const cluster: TestCluster = {
 		url: `http://127.0.0.1:${port}`,
 		nodes: processes,
-		logs: () => Object.entries(processes).map(([name, node]) => `--- ${name}\n${node.output().slice(-6000)}`).join('\n'),
+		logs: (tail = 6000) => Object.entries(processes).map(([name, node]) => `--- ${name}\n${node.output().slice(-tail)}`).join('\n'),
 		async stop() {
 			await Promise.all(Object.values(processes).map(node => node.stop()));
 			await db.drop();

@@ -193,4 +193,28 @@ describe('a sequence waits for an offline number, and a failed step stops its en
 		expect((await bed.client.post(`/api/sequences/${seq.id}/retry`)).body).toEqual({ retried: 0 });
 		expect((await bed.client.get(`/api/sequences/${seq.id}/enrolments?status=failed`)).body.total).toBe(1);
 	});
+
+	it('a step WhatsApp refused stops the lead there with the reason; retry from the report sends it and the sequence goes on', async () => {
+		const { body: seq } = await bed.client.post('/api/sequences', {
+			name: 'Again',
+			trigger: 'again',
+			minDelaySeconds: 0,
+			maxDelaySeconds: 0,
+			steps: [{ text: 'First for Gita' }, { text: 'Second for Gita', delaySeconds: 1 }],
+		});
+		const before = contacts.Gita!.received().length;
+		bed.double.faults.rejectSends(bed.phone, 479);
+		const { body: lead } = await bed.client.get(`/api/leads?q=${contacts.Gita!.phone}`);
+		expect((await bed.client.patch(`/api/leads/${lead.items[0].id}`, { triggers: ['again'] })).status).toBe(200);
+		await expect.poll(async () => (await bed.client.get(`/api/sequences/${seq.id}/report`)).body, { timeout: 15_000 }).toMatchObject({ failed: 1, steps: [{ index: 1, failed: 1 }, { index: 2, sent: 0 }] });
+		const { body: stopped } = await bed.client.get(`/api/sequences/${seq.id}/enrolments?status=failed`);
+		expect(stopped.items).toMatchObject([{ leadName: 'Gita', step: 1, error: expect.stringContaining('479') }]);
+
+		bed.double.faults.allowSends(bed.phone);
+		expect((await bed.client.post(`/api/sequences/${seq.id}/retry`)).body).toEqual({ retried: 1 });
+		await expect.poll(() => contacts.Gita!.received().slice(before).map(m => m.text), { timeout: 20_000 }).toEqual(['First for Gita', 'Second for Gita']);
+		await expect.poll(async () => (await bed.client.get(`/api/sequences/${seq.id}/report`)).body, { timeout: 10_000 }).toMatchObject({ completed: 1, failed: 0 });
+		// Trying again once more finds nothing to do.
+		expect((await bed.client.post(`/api/sequences/${seq.id}/retry`)).body).toEqual({ retried: 0 });
+	});
 });
