@@ -15,12 +15,12 @@ import { asSchema } from '../mixins/service-schema.ts';
 import CampaignsService from '../services/campaigns/campaigns.service.ts';
 import DevicesService from '../services/devices/devices.service.ts';
 import type { Dispatcher } from '../services/devices/dispatcher.ts';
-import type { DriverHandlers, OutgoingMessage, WhatsAppDriver } from '../services/devices/whatsapp-driver.ts';
 import LeadsService from '../services/leads/leads.service.ts';
 import MessagesService from '../services/messages/messages.service.ts';
 import UsersService from '../services/users/users.service.ts';
 import { postgresDatabase } from '../test/helpers/databases.ts';
 import { startNode } from '../test/helpers/node.ts';
+import { AcceptingDriver, acceptedSends, insertDevices, insertLeads, untilOnline } from './accepting-fleet.ts';
 import { cpuMeter, cpuSecondsOf, type CpuShare } from './cpu.ts';
 
 const numbers = process.argv.slice(2).filter(a => /^\d+$/.test(a)).map(Number);
@@ -28,30 +28,6 @@ const deviceCount = numbers[0] ?? 3_000;
 const recipientCount = numbers[1] ?? 100_000;
 const fireFirst = process.argv.includes('--fire-first');
 
-let accepted = 0;
-
-/** A number that is always online and takes every message the moment it is sent. */
-class AcceptingDriver implements WhatsAppDriver {
-	private handlers?: DriverHandlers;
-	constructor(private readonly phone: string) {}
-	async connect(handlers: DriverHandlers): Promise<void> {
-		this.handlers = handlers;
-		setImmediate(() => handlers.open({ phone: this.phone, jid: `${this.phone}@s.whatsapp.net`, lid: null }));
-	}
-	async requestPairingCode(): Promise<string> {
-		throw new Error('not pairing');
-	}
-	async logout(): Promise<void> {
-		this.handlers?.close({ kind: 'logged_out', message: 'logged out' });
-	}
-	async send(_message: OutgoingMessage): Promise<void> {
-		accepted++;
-	}
-	async markRead(): Promise<void> {}
-	async end(): Promise<void> {
-		this.handlers?.close({ kind: 'ended', message: 'ended' });
-	}
-}
 
 const phoneOf = (i: number) => `6011${String(10_000_000 + i).slice(-8)}`;
 
@@ -77,33 +53,16 @@ try {
 
 	// The user, devices and leads are written straight into the tables: setting up is not measured.
 	const { user } = await broker.call<{ user: { id: string } }, object>('users.register', { email: 'bench@example.com', name: 'Bench', password: 'a long enough password' });
-	const { rows: deviceRows } = await sql.query<{ id: string; phone: string }>(
-		`insert into devices (id, user_id, name, phone, jid, status, min_delay_seconds, max_delay_seconds, hourly_cap, daily_cap, warm_up, created_at, updated_at)
-		 select gen_random_uuid(), $1, 'Bench ' || i, p, p || '@s.whatsapp.net', 'connecting', 0, 0, 1000000, 1000000, false, now(), now()
-		 from generate_series(0, $2 - 1) i, lateral (select '6011' || lpad((10000000 + i)::text, 8, '0') as p) phone
-		 returning id, phone`,
-		[user.id, deviceCount],
-	);
+	for (const [id, phone] of await insertDevices(sql, user.id, deviceCount)) phones.set(id, phone);
 	// Quiet all day but the last minute (UTC, the bench user's zone): nothing is sent until they are lifted.
 	if (fireFirst) await sql.query(`update devices set quiet_start_minute = 0, quiet_end_minute = 1439`);
-	for (const row of deviceRows) phones.set(row.id, row.phone);
-	await sql.query(
-		`insert into leads (id, user_id, device_id, name, phone, niches, target_status, created_at, updated_at)
-		 select gen_random_uuid(), $1, d.ids[1 + i % $3], 'Lead ' || i, '+6012' || lpad(i::text, 8, '0'), array['bench'], 'prospect', now(), now()
-		 from generate_series(0, $2 - 1) i, (select array_agg(id order by id) as ids from devices) d`,
-		[user.id, recipientCount, deviceCount],
-	);
+	await insertLeads(sql, user.id, recipientCount);
 	await sql.query('analyze');
 
 	// Placement picks the devices up at its next tick; wait until every one is online here.
 	const online = performance.now();
 	await broker.call('devices.held');
-	for (;;) {
-		const { rows } = await sql.query<{ n: number }>(`select count(*)::int as n from devices where status = 'online'`);
-		if (rows[0].n === deviceCount) break;
-		if (seconds(online) > 600) throw new Error(`only ${rows[0].n} of ${deviceCount} devices came online`);
-		await new Promise(resolve => setTimeout(resolve, 250));
-	}
+	await untilOnline(sql, deviceCount);
 	const onlineSeconds = seconds(online);
 	const dispatcher = (broker.getLocalService('devices') as unknown as { dispatcher: Dispatcher }).dispatcher;
 	dispatcher.claimLatencies.length = 0;
@@ -118,23 +77,23 @@ try {
 
 	/** Polls every 250 ms from `began` until `done`; answers when the campaign fired and the best one-second rate of sends. */
 	async function watch(campaignId: string, began: number, done: (state: { fired: boolean }) => Promise<boolean>) {
-		const sentBefore = accepted;
+		const sentBefore = acceptedSends.count;
 		let firedSeconds = Number.NaN;
 		let firstSentSeconds = Number.NaN;
 		let best = 0;
-		let last = { sent: accepted, at: performance.now() };
+		let last = { sent: acceptedSends.count, at: performance.now() };
 		for (;;) {
 			await new Promise(resolve => setTimeout(resolve, 250));
 			const now = performance.now();
 			const state = { fired: !Number.isNaN(firedSeconds) || (await fired(campaignId)) };
 			if (state.fired && Number.isNaN(firedSeconds)) firedSeconds = seconds(began);
-			if (accepted > sentBefore && Number.isNaN(firstSentSeconds)) firstSentSeconds = seconds(began);
+			if (acceptedSends.count > sentBefore && Number.isNaN(firstSentSeconds)) firstSentSeconds = seconds(began);
 			if (now - last.at >= 1_000) {
-				best = Math.max(best, ((accepted - last.sent) * 1000) / (now - last.at));
-				last = { sent: accepted, at: now };
+				best = Math.max(best, ((acceptedSends.count - last.sent) * 1000) / (now - last.at));
+				last = { sent: acceptedSends.count, at: now };
 			}
 			if (await done(state)) return { firedSeconds, firstSentSeconds, best };
-			if (seconds(began) > 900) throw new Error(`not done after 900 s: ${accepted} sent`);
+			if (seconds(began) > 900) throw new Error(`not done after 900 s: ${acceptedSends.count} sent`);
 		}
 	}
 	const allFinal = async () => Number(await open()) === 0;
@@ -173,7 +132,7 @@ try {
 			`fired in ${firing.firedSeconds.toFixed(2)} s${fireFirst ? ` (CPU cores: ${cores(fireShare)})` : `, first sent at ${firing.firstSentSeconds.toFixed(2)} s`}; ` +
 			`${fireFirst ? 'then, quiet hours lifted, ' : ''}all final in ${dispatchSeconds.toFixed(2)} s = ${(sentCount / dispatchSeconds).toFixed(0)} msg/s ` +
 			`(best second ${best.toFixed(0)}); claims ${latencies.length}, p50 ${pct(50).toFixed(1)} ms, p99 ${pct(99).toFixed(1)} ms; ` +
-			`statuses ${JSON.stringify(counts)}, driver accepted ${accepted}; CPU cores: ${cores(dispatchShare)}`,
+			`statuses ${JSON.stringify(counts)}, driver accepted ${acceptedSends.count}; CPU cores: ${cores(dispatchShare)}`,
 	);
 } finally {
 	await sql.end().catch(() => undefined);

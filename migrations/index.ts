@@ -11,6 +11,7 @@ import { Migration20261205120259_SourceAgnosticOutbox } from './Migration2026120
 import { Migration20261205162915_Inbox } from './Migration20261205162915_Inbox.ts';
 import { Migration20261205175912_Sequences } from './Migration20261205175912_Sequences.ts';
 import { Migration20261205181520_SequenceTickIndexes } from './Migration20261205181520_SequenceTickIndexes.ts';
+import { Migration20261205194709_SequenceDueBySequence } from './Migration20261205194709_SequenceDueBySequence.ts';
 
 /** Migrations in the order they apply. `npm run migration:create -- <name>` writes a new file; add it here. */
 export const migrationsList = [
@@ -27,4 +28,5 @@ export const migrationsList = [
 	{ name: 'Migration20261205162915_Inbox', class: Migration20261205162915_Inbox },
 	{ name: 'Migration20261205175912_Sequences', class: Migration20261205175912_Sequences },
 	{ name: 'Migration20261205181520_SequenceTickIndexes', class: Migration20261205181520_SequenceTickIndexes },
+	{ name: 'Migration20261205194709_SequenceDueBySequence', class: Migration20261205194709_SequenceDueBySequence },
 ];

@@ -87,8 +87,12 @@ export const SequenceEnrolment = defineEntity({
 	},
 	uniques: [{ name: 'sequence_enrolments_sequence_id_lead_id_unique', properties: ['sequence', 'lead'] }],
 	indexes: [
-		/** What is due: only the enrolments that wait for their next step. */
+		/**
+		 * What is due: only the enrolments that wait for their next step, by time and per sequence,
+		 * so a claim reads the due ones alone whether it starts from the clock or from the sequences.
+		 */
 		{ name: 'sequence_enrolments_due_index', properties: ['nextAt'], where: `status = 'active'` },
+		{ name: 'sequence_enrolments_due_by_sequence_index', properties: ['sequence', 'nextAt'], where: `status = 'active'` },
 		{ name: 'sequence_enrolments_sequence_id_status_index', properties: ['sequence', 'status'] },
 		{ name: 'sequence_enrolments_lead_id_index', properties: ['lead'] },
 		/** Steps queued a while ago, looked over for what a dead node left half done. */
