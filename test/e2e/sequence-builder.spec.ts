@@ -28,6 +28,15 @@ describe.runIf(browserTestsEnabled())('a user builds a 3-step sequence in the gr
 		await page.getByLabel('Wait after the previous step').fill('1');
 		await page.getByLabel('Unit').selectOption('seconds');
 		expect(await page.getByTestId('step-cell').allTextContents()).toEqual(['1 now', '2 2 s', '3 1 s']);
+		// Dragged onto the second cell, the third step goes there with its wait; "Move later" puts it back.
+		const cells = page.getByTestId('step-cell');
+		await cells.nth(2).dragTo(cells.nth(1));
+		expect(await cells.allTextContents()).toEqual(['1 now', '2 1 s', '3 2 s']);
+		expect(await page.getByLabel('Message').inputValue()).toBe('Step three');
+		await page.getByRole('button', { name: 'Move later' }).click();
+		expect(await cells.allTextContents()).toEqual(['1 now', '2 2 s', '3 1 s']);
+		await cells.nth(1).click();
+		expect(await page.getByLabel('Message').inputValue()).toBe('Step two');
 		await page.getByRole('button', { name: 'Create sequence' }).click();
 
 		await page.getByRole('heading', { name: 'Onboarding' }).waitFor();
