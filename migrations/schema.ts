@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AiAssignment, AiCampaign, AiCampaignDevice, AiLead } from '../services/ai-campaigns/ai-campaign.entity.ts';
 import { Campaign } from '../services/campaigns/campaign.entity.ts';
 import { DeviceAuthKey } from '../services/devices/device-auth-key.entity.ts';
 import { DeviceLease } from '../services/devices/device-lease.entity.ts';
@@ -24,7 +25,7 @@ import { migrationsList } from './index.ts';
  * and the migrations that build it. The ORM middleware opens the database with it.
  */
 export const FLEETCAST_SCHEMA: DatabaseSchema = {
-	entities: [User, Session, ApiToken, Device, DeviceLease, DeviceAuthKey, FleetNode, Campaign, Message, Media, Lead, LeadWebhookKey, Chat, ChatMessage, Sequence, SequenceStep, SequenceEnrolment],
+	entities: [User, Session, ApiToken, Device, DeviceLease, DeviceAuthKey, FleetNode, Campaign, Message, Media, Lead, LeadWebhookKey, Chat, ChatMessage, Sequence, SequenceStep, SequenceEnrolment, AiLead, AiCampaign, AiAssignment, AiCampaignDevice],
 	migrations: migrationsList,
 	migrationsFolder: path.dirname(fileURLToPath(import.meta.url)),
 };

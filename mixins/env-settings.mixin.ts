@@ -56,7 +56,7 @@ export interface Env {
 	/** Due campaigns are looked for this often. */
 	campaignTickMs: number;
 	/** A sequence step left half done this long ago was left by a node that died. */
-	sequenceOrphanAfterSeconds: number;
+	orphanAfterSeconds: number;
 	/** Largest image file accepted from an upload, before it is re-encoded. */
 	mediaUploadLimitBytes: number;
 	/** Largest image fetched from an address; the download stops there. */
@@ -133,7 +133,7 @@ export function readEnv(): Env {
 		inboxMessagesPerChat: Math.max(20, int('INBOX_MESSAGES_PER_CHAT', 100)),
 		dispatchPollMs: int('DISPATCH_POLL_MS', 2_000),
 		campaignTickMs: int('CAMPAIGN_TICK_MS', 1_000),
-		sequenceOrphanAfterSeconds: Math.max(1, int('SEQUENCE_ORPHAN_AFTER_SECONDS', 60)),
+		orphanAfterSeconds: Math.max(1, int('ORPHAN_AFTER_SECONDS', 60)),
 		mediaUrlLimitBytes: int('MEDIA_URL_LIMIT_BYTES', 10 * 1024 * 1024),
 		mediaUrlTimeoutMs: int('MEDIA_URL_TIMEOUT_MS', 10_000),
 		mediaUrlAllowPrivate: flag('MEDIA_URL_ALLOW_PRIVATE') ?? false,

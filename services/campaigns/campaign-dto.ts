@@ -36,8 +36,11 @@ export function toCampaignDto(c: Campaign): CampaignDto {
 	};
 }
 
+/** What the campaign editor writes, of a campaign or an AI campaign. */
+export type EditableCampaign = Pick<Campaign, 'title' | 'scheduledAt' | 'niche' | 'targetStatus' | 'message' | 'greeting' | 'minDelaySeconds' | 'maxDelaySeconds' | 'imageUrl' | 'mediaId'> & { status: string };
+
 /** Applies the editor's fields; an image URL is fetched and compressed once, here, not per recipient. */
-export async function applyFields(ctx: Context, c: Campaign, f: Partial<CampaignFields>): Promise<void> {
+export async function applyFields(ctx: Context, c: EditableCampaign, f: Partial<CampaignFields>): Promise<void> {
 	if (f.title !== undefined) c.title = f.title;
 	if (f.scheduledAt !== undefined) {
 		// With its offset: a bare local time would be read in the server's zone. A date no calendar has is refused, not rolled over.

@@ -12,7 +12,8 @@ export interface RecipientDto extends MessageRecipientDto {
 const id = { type: 'uuid', messages: { uuid: 'No such campaign.' } } as const;
 const delay = { type: 'number', integer: true, min: 0, max: 3600, optional: true } as const;
 
-const editable = {
+/** What any campaign's editor writes about its message and timing (an AI campaign's too). */
+export const MESSAGE_CAMPAIGN_FIELDS = {
 	title: { type: 'string', trim: true, min: 1, max: 200, messages: { stringMin: 'Give the campaign a title.' } },
 	/** ISO 8601 with an offset or Z; the editor converts the tenant-zone date and time. */
 	scheduledAt: { type: 'string', max: 40, messages: { string: 'Use an ISO 8601 date and time.' } },
@@ -24,6 +25,10 @@ const editable = {
 	greeting: { type: 'enum', values: ['none', 'en', 'ms'], optional: true },
 	minDelaySeconds: delay,
 	maxDelaySeconds: delay,
+} as const;
+
+const editable = {
+	...MESSAGE_CAMPAIGN_FIELDS,
 	/** Save without scheduling: a draft never fires. */
 	draft: { type: 'boolean', optional: true },
 } as const;

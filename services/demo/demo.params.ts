@@ -29,3 +29,16 @@ export interface ContactSendParams {
 	deviceId: string;
 	text: string;
 }
+
+export const DEMO_FAULTS = ['fail-sends', 'reachout-timelock', 'ban', 'drop', 'none'] as const;
+export type DemoFault = (typeof DEMO_FAULTS)[number];
+export const faultParams = {
+	$$strict: true,
+	id: { type: 'uuid', messages: { uuid: 'No such device.' } },
+	fault: { type: 'enum', values: DEMO_FAULTS, messages: { enumValue: `Use one of ${DEMO_FAULTS.join(', ')}.`, required: `Say which fault: ${DEMO_FAULTS.join(', ')}.` } },
+} as const;
+/** `POST /api/demo/devices/:id/fault`. */
+export interface FaultParams {
+	id: string;
+	fault: DemoFault;
+}

@@ -6,7 +6,7 @@ import { WhatsAppDouble } from '../whatsapp-double/index.ts';
 import type { PairingDto } from '../devices/devices.params.ts';
 import type { DeviceDto } from '../devices/devices.params.ts';
 import { startAutoReplies, type AutoReplyTiming } from './auto-replies.ts';
-import { contactSendParams, type ContactSendParams, type DemoContactDto, type DemoContactMessageDto } from './demo.params.ts';
+import { contactSendParams, faultParams, type ContactSendParams, type DemoContactDto, type DemoContactMessageDto, type DemoFault, type FaultParams } from './demo.params.ts';
 
 /**
  * Demo mode (`npm run demo`): Fleetcast runs against the WhatsApp double in this process, with
@@ -20,9 +20,18 @@ const DEMO_CONTACTS = [
 	{ phone: '60123450003', name: 'Chen Wei' },
 	{ phone: '60123450004', name: 'Diego Alvarez' },
 	{ phone: '60123450005', name: 'Emma Schmidt' },
+	{ phone: '60123450006', name: 'Farah Haddad' },
+	{ phone: '60123450007', name: 'Gopal Iyer' },
+	{ phone: '60123450008', name: 'Hana Suzuki' },
+	{ phone: '60123450009', name: 'Ifeoma Okafor' },
+	{ phone: '60123450010', name: 'João Pereira' },
+	{ phone: '60123450011', name: 'Kirra Walker' },
+	{ phone: '60123450012', name: 'Linh Nguyen' },
 ];
 
 const QR_WAIT_MS = 15_000;
+/** The error a number's refused sends are acked with under `fail-sends` (any code other than 463 would do). */
+const FAIL_SENDS_CODE = 479;
 
 interface Locals {
 	double: WhatsAppDouble;
@@ -92,6 +101,43 @@ const DemoService: FleetServiceSchema<DemoSettings, Record<string, never>, Local
 					throw new Errors.MoleculerClientError('This number is not linked to a demo phone yet: pair it first.', 409, 'NOT_LINKED');
 				}
 				return { id: await contact.sendText(device.phone, ctx.params.text) };
+			},
+		},
+
+		/**
+		 * What WhatsApp does to one of the caller's numbers from now on, at the double: its sends are
+		 * refused (`fail-sends`, or `reachout-timelock` with 463 as for new chats), it is banned, its
+		 * connection drops once, or all is well again (`none`).
+		 */
+		fault: {
+			rest: 'POST /demo/devices/:id/fault',
+			params: faultParams,
+			async handler(ctx: Context<FaultParams>): Promise<{ fault: DemoFault }> {
+				const device = await ctx.call<DeviceDto, { id: string }>('devices.get', { id: ctx.params.id });
+				if (!device.phone || !this.double.account(device.phone)) {
+					throw new Errors.MoleculerClientError('This number is not linked to a demo phone yet: pair it first.', 409, 'NOT_LINKED');
+				}
+				const { faults } = this.double;
+				const phone = device.phone;
+				switch (ctx.params.fault) {
+					case 'fail-sends':
+						faults.rejectSends(phone, FAIL_SENDS_CODE);
+						break;
+					case 'reachout-timelock':
+						faults.rejectSends(phone, 463);
+						break;
+					case 'ban':
+						faults.ban(phone);
+						break;
+					case 'drop':
+						faults.dropConnection(phone);
+						break;
+					case 'none':
+						faults.allowSends(phone);
+						faults.unban(phone);
+						break;
+				}
+				return { fault: ctx.params.fault };
 			},
 		},
 

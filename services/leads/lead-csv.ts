@@ -2,7 +2,17 @@ import { parse as parseStream } from 'csv-parse';
 import { parse } from 'csv-parse/sync';
 import { CSV_COLUMNS, csvFile, withoutFormulaGuard, type CsvColumn as Column } from './lead-csv-format.ts';
 import type { LeadInput } from './lead-input.ts';
-const REQUIRED: Column[] = ['phone', 'device'];
+
+/** Which columns a kind of lead file may and must have. */
+export interface CsvShape {
+	columns: readonly Column[];
+	required: readonly Column[];
+}
+
+/** A file of leads, each on one of the user's numbers. */
+export const LEAD_CSV: CsvShape = { columns: CSV_COLUMNS, required: ['phone', 'device'] };
+/** The same with no device column: the import spreads the rows over the user's numbers. */
+export const SPREAD_LEAD_CSV: CsvShape = { columns: CSV_COLUMNS.filter(c => c !== 'device'), required: ['phone'] };
 
 /** A file that cannot be read as leads at all (as opposed to a bad row). */
 export class LeadCsvError extends Error {}
@@ -31,15 +41,15 @@ function toInput(cells: Partial<Record<Column, string>>): LeadInput {
 	};
 }
 
-function headerOf(record: string[]): Column[] {
+function headerOf(record: string[], shape: CsvShape): Column[] {
 	const columns = record.map(h => h.trim().toLowerCase().replace(/\s+/g, '_'));
-	const unknown = columns.filter(c => !(CSV_COLUMNS as readonly string[]).includes(c));
+	const unknown = columns.filter(c => !(shape.columns as readonly string[]).includes(c));
 	if (unknown.length) {
-		throw new LeadCsvError(`Unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map(c => `"${c}"`).join(', ')}: the header may name ${CSV_COLUMNS.join(', ')}.`);
+		throw new LeadCsvError(`Unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map(c => `"${c}"`).join(', ')}: the header may name ${shape.columns.join(', ')}.`);
 	}
 	const repeated = columns.find((c, i) => columns.indexOf(c) !== i);
 	if (repeated) throw new LeadCsvError(`The column "${repeated}" appears twice in the header.`);
-	const missing = REQUIRED.filter(c => !columns.includes(c));
+	const missing = shape.required.filter(c => !columns.includes(c));
 	if (missing.length) throw new LeadCsvError(`The header needs the column${missing.length > 1 ? 's' : ''} ${missing.join(' and ')}.`);
 	return columns as Column[];
 }
@@ -62,9 +72,9 @@ function parseOptions(rejected: CsvRejectedRow[]) {
 }
 
 /** The header, then one lead per row; a row with more cells than the header is rejected alone. */
-function rowsOf(records: ParsedRecord[], rejected: CsvRejectedRow[]): { rows: CsvLeadRow[]; rejected: CsvRejectedRow[] } {
+function rowsOf(records: ParsedRecord[], rejected: CsvRejectedRow[], shape: CsvShape): { rows: CsvLeadRow[]; rejected: CsvRejectedRow[] } {
 	if (!records.length) throw new LeadCsvError('The file is empty.');
-	const columns = headerOf(records[0].record);
+	const columns = headerOf(records[0].record, shape);
 	const rows: CsvLeadRow[] = [];
 	for (const { record, info } of records.slice(1)) {
 		// info.lines is where the row ends; quoted line breaks inside it move its start back.
@@ -83,7 +93,7 @@ function rowsOf(records: ParsedRecord[], rejected: CsvRejectedRow[]): { rows: Cs
  * Reads an import: a header naming some of CSV_COLUMNS in any order and case, then one lead per
  * row. A row that is not CSV, or has more cells than the header, is rejected alone.
  */
-export function readLeadCsv(csv: string): { rows: CsvLeadRow[]; rejected: CsvRejectedRow[] } {
+export function readLeadCsv(csv: string, shape: CsvShape = LEAD_CSV): { rows: CsvLeadRow[]; rejected: CsvRejectedRow[] } {
 	if (!csv.trim()) throw new LeadCsvError('The file is empty.');
 	const rejected: CsvRejectedRow[] = [];
 	let records: ParsedRecord[];
@@ -92,14 +102,14 @@ export function readLeadCsv(csv: string): { rows: CsvLeadRow[]; rejected: CsvRej
 	} catch (err) {
 		throw new LeadCsvError(`The file is not CSV: ${(err as Error).message}`);
 	}
-	return rowsOf(records, rejected);
+	return rowsOf(records, rejected, shape);
 }
 
 /**
  * `readLeadCsv` for a large file on a server: the text goes to the parser a slice at a time, and
  * other work runs between slices, so a 50,000-row import never holds the node for long.
  */
-export async function readLeadCsvInSlices(csv: string, sliceChars = 64 * 1024): Promise<{ rows: CsvLeadRow[]; rejected: CsvRejectedRow[] }> {
+export async function readLeadCsvInSlices(csv: string, shape: CsvShape = LEAD_CSV, sliceChars = 64 * 1024): Promise<{ rows: CsvLeadRow[]; rejected: CsvRejectedRow[] }> {
 	if (!csv.trim()) throw new LeadCsvError('The file is empty.');
 	const rejected: CsvRejectedRow[] = [];
 	const records: ParsedRecord[] = [];
@@ -121,7 +131,7 @@ export async function readLeadCsvInSlices(csv: string, sliceChars = 64 * 1024): 
 	parser.end();
 	await ended;
 	if (failure) throw new LeadCsvError(`The file is not CSV: ${failure.message}`);
-	return rowsOf(records, rejected);
+	return rowsOf(records, rejected, shape);
 }
 
 export interface CsvLead {

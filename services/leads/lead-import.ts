@@ -1,16 +1,24 @@
 import { checkLead, leadKey, mergeLead, sameLead, type DeviceDirectory, type LeadValues } from './lead-input.ts';
-import { readLeadCsvInSlices } from './lead-csv.ts';
-import { toLeadValues, type LeadStore } from './lead-store.ts';
+import { LEAD_CSV, readLeadCsvInSlices, type CsvShape } from './lead-csv.ts';
+import { toLeadValues, type LeadRow } from './lead-store.ts';
 import type { ImportReport, ImportRowReport } from './leads.params.ts';
 
 export type WriteStatus = 'created' | 'updated' | 'unchanged';
+
+/** Where an import writes: the leads of the user's numbers, or the AI pool (one lead per phone). */
+export interface LeadWriter {
+	/** The stored leads among these (device, phone) pairs. */
+	existing(userId: string, keys: LeadValues[]): Promise<LeadRow[]>;
+	/** Inserts new pairs and overwrites stored ones with the values given; `created` tells which was which. */
+	upsert(userId: string, rows: LeadValues[]): Promise<{ id: string; device_id: string; phone: string; created: boolean }[]>;
+}
 
 /**
  * Creates or updates a batch of leads (distinct device and phone) in two statements: the stored
  * ones are read, merged with what is new (tags united, given scalars winning), and everything that
  * changed is upserted at once. A lead that would not change is not written.
  */
-export async function writeLeads(store: LeadStore, userId: string, batch: LeadValues[]): Promise<Map<string, { status: WriteStatus; id: string }>> {
+export async function writeLeads(store: LeadWriter, userId: string, batch: LeadValues[]): Promise<Map<string, { status: WriteStatus; id: string }>> {
 	const stored = new Map((await store.existing(userId, batch)).map(row => [leadKey(toLeadValues(row)), row]));
 	const outcomes = new Map<string, { status: WriteStatus; id: string }>();
 	const changed: LeadValues[] = [];
@@ -29,9 +37,14 @@ export async function writeLeads(store: LeadStore, userId: string, batch: LeadVa
 }
 
 export interface ImportOptions {
-	store: LeadStore;
+	store: LeadWriter;
 	userId: string;
-	devices: DeviceDirectory;
+	/** Null: leads of the AI pool, on no number. */
+	devices: DeviceDirectory | null;
+	/** The file's columns (default: leads with a device column). */
+	shape?: CsvShape;
+	/** Device ids the rows are spread over in turn, for a file without a device column. */
+	spreadOver?: string[];
 	country: string | null;
 	batchSize: number;
 	/** After each batch: data rows done so far, of all. */
@@ -55,13 +68,14 @@ function reasonOf(problems: { message: string }[]): string {
  * with the same device and phone merged into one lead, then written in batches.
  */
 export async function importLeads(csv: string, options: ImportOptions): Promise<Omit<ImportReport, 'importId'>> {
-	const { rows, rejected } = await readLeadCsvInSlices(csv);
+	const { rows, rejected } = await readLeadCsvInSlices(csv, options.shape ?? LEAD_CSV);
+	const spread = options.spreadOver ?? [];
 	const report: ImportRowReport[] = rejected.map(r => ({ row: r.line, status: 'rejected', reason: r.reason }));
 	const groups = new Map<string, Group>();
 	for (const [i, { line, input }] of rows.entries()) {
 		// Checking a phone number takes a while: other requests get their turn every few hundred rows.
 		if (i % CHECKS_PER_TURN === CHECKS_PER_TURN - 1) await new Promise(resolve => setImmediate(resolve));
-		const checked = checkLead(input, options.devices, options.country);
+		const checked = checkLead(spread.length ? { ...input, device: spread[i % spread.length] } : input, options.devices, options.country);
 		if ('problems' in checked) {
 			report.push({ row: line, phone: input.phone || undefined, status: 'rejected', reason: reasonOf(checked.problems) });
 			continue;
@@ -91,7 +105,7 @@ export async function importLeads(csv: string, options: ImportOptions): Promise<
 			report.push({ row: first, phone: group.values.phone, status });
 			for (const line of duplicates) {
 				counts.merged += 1;
-				report.push({ row: line, phone: group.values.phone, status, reason: `Same device and phone as row ${first}: merged into it.` });
+				report.push({ row: line, phone: group.values.phone, status, reason: `Same ${options.devices ? 'device and phone' : 'phone'} as row ${first}: merged into it.` });
 			}
 			processed += group.lines.length;
 		}

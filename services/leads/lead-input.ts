@@ -59,6 +59,11 @@ export class DeviceDirectory {
 		return { error: `You have no device named or with the id "${text}".` };
 	}
 
+	/** Every device's id, in the order of their names: what an import spreads its rows over. */
+	ids(): string[] {
+		return [...this.byId.values()].sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id)).map(d => d.id);
+	}
+
 	/** How an export names a device: its name when that finds it again, else its id. */
 	label(id: string): string {
 		const device = this.byId.get(id.toLowerCase());
@@ -92,8 +97,11 @@ function checkTags(field: 'niches' | 'triggers', raw: LeadInput[typeof field], p
 	return tags;
 }
 
-/** Checks and normalises what a source said; every problem is reported, not just the first. */
-export function checkLead(input: LeadInput, devices: DeviceDirectory, country: string | null): { values: LeadValues } | { problems: FieldProblem[] } {
+/**
+ * Checks and normalises what a source said; every problem is reported, not just the first.
+ * `devices` null: a lead of the AI pool, on no number (its `deviceId` is empty).
+ */
+export function checkLead(input: LeadInput, devices: DeviceDirectory | null, country: string | null): { values: LeadValues } | { problems: FieldProblem[] } {
 	const problems: FieldProblem[] = [];
 	// PostgreSQL cannot store a NUL character; a file that has one in a cell loses that row, not the import.
 	for (const [field, value] of Object.entries(input) as [keyof LeadInput, unknown][]) {
@@ -102,7 +110,7 @@ export function checkLead(input: LeadInput, devices: DeviceDirectory, country: s
 		}
 	}
 	if (problems.length) return { problems };
-	const device = devices.resolve(input.device ?? '');
+	const device = devices ? devices.resolve(input.device ?? '') : { id: '' };
 	if ('error' in device) problems.push({ field: 'device', message: device.error });
 	const phone = normalisePhone(input.phone ?? '', country);
 	if ('error' in phone) problems.push({ field: 'phone', message: phone.error });

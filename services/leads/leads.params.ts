@@ -102,10 +102,13 @@ export const importParams = {
 	csv: { type: 'string' },
 	/** Chosen by the caller to recognise this import's progress events; made up when absent. */
 	importId: { type: 'string', pattern: /^[\w-]{1,64}$/, optional: true, messages: { stringPattern: 'Use up to 64 letters, digits, - or _.' } },
+	/** The file has no device column: its rows go to the user's numbers in turn. */
+	spread: { type: 'boolean', convert: true, optional: true },
 } as const;
 export interface ImportParams {
 	csv: string;
 	importId?: string;
+	spread?: boolean;
 }
 
 /** One lead from a form or another system; `device` is a device id or name, tags as for create. */

@@ -11,11 +11,13 @@ import { RedisMixin, type RedisLocals } from '../../mixins/redis.mixin.ts';
 import type { DeviceDto } from '../devices/devices.params.ts';
 import { sha256 } from '../users/secrets.ts';
 import type { UserDto } from '../users/users.params.ts';
-import { LeadCsvError, writeLeadCsv } from './lead-csv.ts';
+import { LeadCsvError, SPREAD_LEAD_CSV, writeLeadCsv } from './lead-csv.ts';
 import { rowToLeadDto, toLeadDto } from './lead-dto.ts';
 import { importLeads, writeLeads } from './lead-import.ts';
 import { checkLead, DeviceDirectory, leadKey, storedFields, type FieldProblem, type LeadInput, type LeadValues } from './lead-input.ts';
 import { LeadStore } from './lead-store.ts';
+import { StopWords } from './stop-words.ts';
+import { fieldErrors } from './lead-errors.ts';
 import { LeadWebhookKey } from './lead-webhook-key.entity.ts';
 import { Lead } from './lead.entity.ts';
 import * as E from './leads.events.ts';
@@ -43,7 +45,7 @@ interface Locals extends RedisLocals {
 	store: LeadStore;
 	webhookPerKey: RateLimiter;
 	webhookPerAddress: RateLimiter;
-	stopWords: Set<string>;
+	stopWords: StopWords;
 }
 
 const WEBHOOK_KEY_PREFIX = 'fcl_';
@@ -51,14 +53,6 @@ const WEBHOOK_KEY_PREFIX = 'fcl_';
 const ownLead = { entity: Lead, notFound: 'No such lead.' };
 const duplicate = () => new MoleculerClientError('This device already has a lead with this phone number.', 409, 'LEAD_EXISTS');
 
-function fieldErrors(problems: FieldProblem[], rename: Record<string, string> = {}) {
-	return new ValidationError('Some fields are not valid.', 'VALIDATION_ERROR', problems.map(p => ({ field: rename[p.field] ?? p.field, message: p.message, type: p.field })));
-}
-
-/** Stop words compare whole, trimmed, with runs of spaces as one and a final . or ! ignored. */
-function stopWordKey(text: string): string {
-	return text.trim().replace(/[.!]+$/, '').replace(/\s+/g, ' ').toUpperCase();
-}
 
 const LeadsService: FleetServiceSchema<Settings, Methods, Locals> = {
 	name: 'leads',
@@ -157,12 +151,17 @@ const LeadsService: FleetServiceSchema<Settings, Methods, Locals> = {
 				const userId = userOf(ctx).id;
 				const importId = ctx.params.importId ?? randomUUID();
 				const tenant = await this.tenantOf(ctx, userId);
+				const spreadOver = ctx.params.spread ? tenant.devices.ids() : [];
+				if (ctx.params.spread && !spreadOver.length) {
+					throw new ValidationError('Add a number first: the rows are spread over your numbers.', 'VALIDATION_ERROR', [{ field: 'spread', message: 'Add a number first: the rows are spread over your numbers.', type: 'spread' }]);
+				}
 				let report;
 				try {
 					report = await importLeads(ctx.params.csv, {
 						store: this.store,
 						userId,
 						...tenant,
+						...(ctx.params.spread ? { shape: SPREAD_LEAD_CSV, spreadOver } : {}),
 						batchSize: this.settings.importBatchSize,
 						onProgress: (processed, total) => ctx.broadcast<E.LeadImportProgress>(E.LEAD_IMPORT_PROGRESS, { userId, importId, processed, total }),
 					});
@@ -329,12 +328,12 @@ const LeadsService: FleetServiceSchema<Settings, Methods, Locals> = {
 		},
 
 		isStopWord(text) {
-			return this.stopWords.has(stopWordKey(text));
+			return this.stopWords.matches(text);
 		},
 	},
 
 	created() {
-		this.stopWords = new Set(this.settings.stopWords.map(stopWordKey));
+		this.stopWords = new StopWords(this.settings.stopWords);
 		const max = this.settings.webhookMaxPerMinute;
 		this.webhookPerKey = createRateLimiter({ name: 'lead-webhook-key', max, windowMs: 60_000, redis: this.redis });
 		// One address may serve several users' forms; it is limited too, so keys are not guessed from it.

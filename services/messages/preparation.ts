@@ -16,7 +16,7 @@ export { CannotBeSentError, MessageTooLongError };
 export const SOURCE_LOOKUPS: Record<MessageSource, { content?: string; fields?: string }> = {
 	campaign: { content: 'campaigns.messageContent', fields: 'leads.messageFields' },
 	sequence: { content: 'sequences.messageContent', fields: 'leads.messageFields' },
-	ai: {},
+	ai: { content: 'ai-campaigns.messageContent', fields: 'ai-campaigns.leadFields' },
 	inbox: {},
 };
 

@@ -69,7 +69,7 @@ const SequencesService: FleetServiceSchema<SequencesSettings, Methods, Sequences
 	name: 'sequences',
 
 	mixins: [
-		EnvSettingsMixin<SequencesSettings>(env => ({ orphanAfterSeconds: env.sequenceOrphanAfterSeconds })),
+		EnvSettingsMixin<SequencesSettings>(env => ({ orphanAfterSeconds: env.orphanAfterSeconds })),
 		TickerMixin<This>({
 			/** Enrols new leads, lets opted-out ones go, and creates the steps that are due. */
 			step: {

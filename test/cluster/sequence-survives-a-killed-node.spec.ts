@@ -24,7 +24,7 @@ describe.runIf(available)('three node processes on nats-server: a sequence outli
 			DEVICE_START_JITTER_MS: '0',
 			PROGRESS_INTERVAL_MS: '200',
 			DISPATCH_POLL_MS: '300',
-			SEQUENCE_ORPHAN_AFTER_SECONDS: String(ORPHAN_AFTER_SECONDS),
+			ORPHAN_AFTER_SECONDS: String(ORPHAN_AFTER_SECONDS),
 		};
 		// The numbers stay on the edge; both workers enrol, claim and apply outcomes, and one of them dies.
 		const worker = ['sequences', 'messages'];

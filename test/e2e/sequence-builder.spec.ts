@@ -40,7 +40,7 @@ describe.runIf(browserTestsEnabled())('a user builds a 3-step sequence in the gr
 		await page.getByRole('button', { name: 'Create sequence' }).click();
 
 		await page.getByRole('heading', { name: 'Onboarding' }).waitFor();
-		expect(await page.getByTestId('step-row').count()).toBe(3);
+		await expect.poll(() => page.getByTestId('step-row').count()).toBe(3);
 
 		// Diego (who does not answer by himself) gets the trigger: the report fills in live.
 		const lead = await page.request.post(`${node.url}/api/leads`, { data: { deviceId: device.id, phone: '+60123450004', name: 'Diego', triggers: ['onboard'] } });

@@ -8,11 +8,13 @@ import InboxService from '../../services/inbox/inbox.service.ts';
 import SequencesService from '../../services/sequences/sequences.service.ts';
 import MediaService from '../../services/media/media.service.ts';
 import MessagesService from '../../services/messages/messages.service.ts';
+import AiCampaignsService from '../../services/ai-campaigns/ai-campaigns.service.ts';
+import AiLeadsService from '../../services/ai-leads/ai-leads.service.ts';
 import { DEVICE_NODE_SERVICES } from './devices.ts';
 import type { Client } from './http.ts';
 
 /** Everything a campaign goes through, on one node. */
-export const CAMPAIGN_NODE_SERVICES: ServiceSchema[] = [...DEVICE_NODE_SERVICES, ...[LeadsService, MessagesService, CampaignsService, MediaService, InboxService, SequencesService].map(asSchema)];
+export const CAMPAIGN_NODE_SERVICES: ServiceSchema[] = [...DEVICE_NODE_SERVICES, ...[LeadsService, MessagesService, CampaignsService, MediaService, InboxService, SequencesService, AiCampaignsService, AiLeadsService].map(asSchema)];
 
 /** Quick loops for tests: campaigns looked for and progress pushed every 100 ms. */
 export const FAST_CAMPAIGN_SETTINGS = { campaigns: { tickMs: 100 }, messages: { progressIntervalMs: 100 } };

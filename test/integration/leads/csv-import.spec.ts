@@ -105,4 +105,22 @@ describe.each(await databaseTargets())('importing leads from a CSV file (%s)', t
 		expect((await client.get('/api/leads?pageSize=1')).body.total).toBe(450);
 		socket.close();
 	});
+	it('spreads a file without a device column over the numbers in turn, when asked', async () => {
+		const { client, devices } = await tenantWithDevices(bed.node.url, ['Sales KL', 'Sales JB']);
+		const csv = ['name,phone,niche', 'A,0123000001,spread', 'B,0123000002,spread', 'C,0123000003,spread', 'D,0123000004,spread', 'E,0123000005,spread'].join('\n');
+		// Without the option, the device column is still required.
+		expect((await importCsv(client, csv)).status).toBe(400);
+		const res = await client.request('POST', '/api/leads/import?spread=true', csv, { 'content-type': 'text/csv' });
+		expect(res.status, JSON.stringify(res.body)).toBe(200);
+		expect(res.body).toMatchObject({ created: 5, rejected: 0 });
+		const { body } = await client.get('/api/leads?niche=spread');
+		const byDevice = (name: string) => body.items.filter((l: { deviceId: string }) => l.deviceId === devices[name]).map((l: { name: string }) => l.name).sort();
+		// In the order of the numbers' names: Sales JB, then Sales KL.
+		expect(byDevice('Sales JB')).toEqual(['A', 'C', 'E']);
+		expect(byDevice('Sales KL')).toEqual(['B', 'D']);
+		const { client: empty } = await tenantWithDevices(bed.node.url, []);
+		const refused = await empty.request('POST', '/api/leads/import?spread=true', csv, { 'content-type': 'text/csv' });
+		expect(refused.status).toBe(400);
+		expect(refused.body.error.fields).toEqual([{ field: 'spread', message: 'Add a number first: the rows are spread over your numbers.' }]);
+	});
 });

@@ -63,5 +63,5 @@ describe('two nodes ticking the same sequences at once create each step once', (
 		// Nothing more comes after a while: no step was created twice.
 		await new Promise(resolve => setTimeout(resolve, 2_000));
 		for (const contact of contacts) expect(contact.received()).toHaveLength(3);
-	});
+	}, 90_000);
 });

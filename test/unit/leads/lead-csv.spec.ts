@@ -18,11 +18,11 @@ describe('the lead CSV format', () => {
 
 	it('reads the same in slices as at once, whatever a slice cuts (a quoted line break, a CRLF, a BOM)', async () => {
 		const csv = '\uFEFFDevice,PHONE,Target Status\r\nA,1,customer\r\n\r\nB,"2\nstill 2",\r\nC,3,x,extra\r\nD,"4\r\n';
-		for (const size of [1, 2, 5, 7, 64]) expect(await readLeadCsvInSlices(csv, size)).toEqual(readLeadCsv(csv));
+		for (const size of [1, 2, 5, 7, 64]) expect(await readLeadCsvInSlices(csv, undefined, size)).toEqual(readLeadCsv(csv));
 		const emoji = 'device,name,phone\nA,A\u{1F600}B,1\n';
-		for (const size of [1, 2, 3, 13, 14, 15]) expect((await readLeadCsvInSlices(emoji, size)).rows[0].input.name).toBe('A\u{1F600}B');
+		for (const size of [1, 2, 3, 13, 14, 15]) expect((await readLeadCsvInSlices(emoji, undefined, size)).rows[0].input.name).toBe('A\u{1F600}B');
 		await expect(readLeadCsvInSlices('  ')).rejects.toThrow(LeadCsvError);
-		await expect(readLeadCsvInSlices('phone,color\n1,red', 3)).rejects.toThrow(/Unknown column "color"/);
+		await expect(readLeadCsvInSlices('phone,color\n1,red', undefined, 3)).rejects.toThrow(/Unknown column "color"/);
 	});
 
 	it('writes what it reads, with formula-like cells quoted and the quote taken off again', () => {

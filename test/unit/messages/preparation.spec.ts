@@ -67,7 +67,7 @@ describe('preparing a claimed message for its recipient at send time', () => {
 		const reply = await preparation.prepare(claimed(1, { source: 'inbox', leadId: null, body: 'See you at {3|4} pm' }));
 		expect(reply).toMatchObject({ outgoing: { text: 'See you at {3|4} pm' }, minDelaySeconds: 0, maxDelaySeconds: 0 });
 		expect(calls.map(c => c.action)).toEqual(['users.sendingSettings']);
-		await expect(preparation.prepare(claimed(2, { source: 'ai', leadId: null }))).rejects.toBeInstanceOf(CannotBeSentError);
+		await expect(preparation.prepare(claimed(2, { source: 'inbox', leadId: null }))).rejects.toBeInstanceOf(CannotBeSentError);
 	});
 
 	it('reads a template again once it is a few seconds old, and renders with a tenant’s new settings at once', async () => {
