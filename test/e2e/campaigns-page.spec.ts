@@ -50,7 +50,7 @@ describe.runIf(browserTestsEnabled())('a user plans a campaign in the dashboard 
 	});
 
 	it('writes the campaign in the editor with a live preview and an uploaded image, and schedules it', async () => {
-		await nav().getByRole('link', { name: 'Campaigns' }).click();
+		await nav().getByRole('link', { name: 'Campaigns', exact: true }).click();
 		await bed.page.getByRole('link', { name: 'New campaign' }).click();
 		await bed.page.waitForURL(/\/campaigns\/new$/);
 		await expect.poll(() => bed.page.getByText(`Asia/Kuala Lumpur time (UTC+08:00)`).count()).toBe(1);
@@ -106,7 +106,7 @@ describe.runIf(browserTestsEnabled())('a user plans a campaign in the dashboard 
 	});
 
 	it('shows it on the calendar, opens it and watches the report reach every lead live', async () => {
-		await nav().getByRole('link', { name: 'Campaigns' }).click();
+		await nav().getByRole('link', { name: 'Campaigns', exact: true }).click();
 		const day = bed.page.locator(`[data-testid="calendar-day"][data-date="${zonedDateAndTime(scheduledFor, ZONE).date}"]`);
 		const entry = day.getByRole('link', { name: /Spring shoes/ });
 		await expect.poll(() => entry.getAttribute('data-campaign-status')).toBe('scheduled');

@@ -18,15 +18,15 @@ describe.runIf(browserTestsEnabled())('in demo mode a user adds the demo contact
 		const contactReads: string[] = [];
 		const countContactReads = (request: Request) => void (new URL(request.url()).pathname === '/api/demo/contacts' && contactReads.push(request.url()));
 		page.on('request', countContactReads);
-		await nav.getByRole('link', { name: 'Leads' }).click();
+		await nav.getByRole('link', { name: 'Leads', exact: true }).click();
 		await page.getByRole('button', { name: 'Add demo contacts as leads' }).click();
 		const report = page.getByTestId('import-report');
-		await expect.poll(() => report.getByTestId('import-created').textContent()).toBe('5');
+		await expect.poll(() => report.getByTestId('import-created').textContent()).toBe('12');
 		expect(await report.getByTestId('import-rejected').textContent()).toBe('0');
 		// Read once for the page (its sample file uses them too), not again for the button.
 		expect(contactReads).toHaveLength(1);
 		page.off('request', countContactReads);
-		await expect.poll(() => page.getByTestId('lead-row').count()).toBe(5);
+		await expect.poll(() => page.getByTestId('lead-row').count()).toBe(12);
 		expect(await page.getByTestId('lead-row').filter({ hasText: 'Aisha Rahman' }).textContent()).toContain('Demo KL');
 
 		await nav.getByRole('link', { name: 'Demo contacts' }).click();
@@ -49,6 +49,6 @@ describe.runIf(browserTestsEnabled())('in demo mode a user adds the demo contact
 		expect(await message.getByTestId('demo-message-text').textContent()).toBe('Hello Aisha Rahman, <b>not markup</b>');
 		expect(await message.locator('b').count()).toBe(0);
 		expect(await message.textContent()).toContain(`From +${phone}`);
-		await expect.poll(() => page.getByTestId('demo-message').count(), { timeout: 30_000 }).toBe(5);
+		await expect.poll(() => page.getByTestId('demo-message').count(), { timeout: 30_000 }).toBe(12);
 	}, 120_000);
 });

@@ -38,7 +38,7 @@ describe.runIf(browserTestsEnabled())('a user imports leads from a CSV file and 
 			devices[name] = (await res.json()).id;
 		}
 
-		await bed.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Leads' }).click();
+		await bed.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Leads', exact: true }).click();
 		await expect.poll(() => bed.page.getByText('No leads yet').count()).toBe(1);
 
 		// The sample file is written in the page, for the user's first device.

@@ -8,7 +8,20 @@ import { demoTestbed } from '../helpers/demo.ts';
 
 const DEVICES = ['Sales KL', 'Sales JB'];
 /** The demo's contacts, in the order the demo lists them. */
-const CONTACTS = ['Aisha Rahman', 'Ben Carter', 'Chen Wei', 'Diego Alvarez', 'Emma Schmidt'];
+const CONTACTS = [
+	'Aisha Rahman',
+	'Ben Carter',
+	'Chen Wei',
+	'Diego Alvarez',
+	'Emma Schmidt',
+	'Farah Haddad',
+	'Gopal Iyer',
+	'Hana Suzuki',
+	'Ifeoma Okafor',
+	'João Pereira',
+	'Kirra Walker',
+	'Linh Nguyen',
+];
 /** Seconds between two messages of one number, set in its Pacing dialog: the run takes a few seconds, one message at a time per number. */
 const GAP_SECONDS = 2;
 const MESSAGE = '{Hi|Hello} {name}, welcome to the demo!';
@@ -59,7 +72,7 @@ describe.runIf(browserTestsEnabled())('in demo mode a newcomer imports a CSV, sc
 	}, 90_000);
 
 	it('imports the sample file of the demo contacts, with a bad phone and an unknown device added, and reads the report', async () => {
-		await nav().getByRole('link', { name: 'Leads' }).click();
+		await nav().getByRole('link', { name: 'Leads', exact: true }).click();
 		await expect.poll(() => page.getByText('No leads yet').count()).toBe(1);
 
 		// In demo mode the sample is the demo contacts, dealt over the devices in turn.
@@ -71,21 +84,21 @@ describe.runIf(browserTestsEnabled())('in demo mode a newcomer imports a CSV, sc
 		expect(rows.map(({ input }) => [input.name, input.device, input.niches])).toEqual(CONTACTS.map((name, i) => [name, DEVICES[i % DEVICES.length], 'demo']));
 		for (const { input } of rows) deviceOf[input.name!] = input.device!;
 
-		// The newcomer adds two rows of their own, which the import must refuse: rows 7 and 8 of the file.
+		// The newcomer adds two rows of their own, which the import must refuse: rows 14 and 15 of the file.
 		const file = `${sample}Too Short,+60 12,demo,,Sales KL\r\nLost Soul,+60123450099,demo,,Nowhere\r\n`;
 		await page.getByLabel('CSV file', { exact: true }).setInputFiles({ name: 'my-leads.csv', mimeType: 'text/csv', buffer: Buffer.from(file) });
 		const report = page.getByTestId('import-report');
 		await expect.poll(() => report.count()).toBe(1);
 		const progress = page.getByTestId('import-progress');
-		expect([await progress.getAttribute('data-processed'), await progress.getAttribute('data-total')]).toEqual(['7', '7']);
-		expect(await progress.textContent()).toMatch(/Imported my-leads\.csv\s*7 of 7 rows/);
-		expect(await report.getByTestId('import-created').textContent()).toBe('5');
+		expect([await progress.getAttribute('data-processed'), await progress.getAttribute('data-total')]).toEqual(['14', '14']);
+		expect(await progress.textContent()).toMatch(/Imported my-leads\.csv\s*14 of 14 rows/);
+		expect(await report.getByTestId('import-created').textContent()).toBe(String(CONTACTS.length));
 		expect(await report.getByTestId('import-updated').textContent()).toBe('0');
 		expect(await report.getByTestId('import-merged').textContent()).toBe('0');
 		expect(await report.getByTestId('import-rejected').textContent()).toBe('2');
 		expect(await report.getByTestId('rejected-row').allTextContents()).toEqual([
-			'7+60 12"+60 12" is too short for Malaysia.',
-			'8+60123450099You have no device named or with the id "Nowhere".',
+			'14+60 12"+60 12" is too short for Malaysia.',
+			'15+60123450099You have no device named or with the id "Nowhere".',
 		]);
 
 		const leadRows = page.getByTestId('lead-row');
@@ -98,7 +111,7 @@ describe.runIf(browserTestsEnabled())('in demo mode a newcomer imports a CSV, sc
 	const reportReads: string[] = [];
 
 	it('writes the campaign with a placeholder and spintax, sees the preview, and schedules it a few seconds ahead', async () => {
-		await nav().getByRole('link', { name: 'Campaigns' }).click();
+		await nav().getByRole('link', { name: 'Campaigns', exact: true }).click();
 		await page.getByRole('link', { name: 'New campaign' }).click();
 		await page.waitForURL(/\/campaigns\/new$/);
 

@@ -52,7 +52,7 @@ describe.runIf(browserTestsEnabled())('a user builds a 3-step sequence in the gr
 		expect(received.map((m: { text: string }) => m.text)).toEqual(['Welcome Diego!', 'Step two', 'Step three']);
 
 		// The lead's dialog says where it stands.
-		await nav.getByRole('link', { name: 'Leads' }).click();
+		await nav.getByRole('link', { name: 'Leads', exact: true }).click();
 		await page.getByRole('button', { name: 'Edit Diego' }).click();
 		await expect.poll(() => page.getByTestId('lead-enrolment').textContent()).toMatch(/Onboarding:\s+completed/);
 	}, 120_000);

@@ -81,7 +81,8 @@ describe('an AI campaign spreads the pool over the online numbers and fails over
 	});
 
 	it('a number that fails three sends in a row is marked failed and its leads reach the others; a lead not on WhatsApp fails alone', async () => {
-		const people = contacts.slice(6, 12);
+		// Nine fresh leads: after its first two fail, the failing number still finds fresh ones to fail a third time.
+		const people = [...contacts.slice(6, 12), ...['Mia', 'Nour', 'Omar'].map((name, i) => double.addContact({ name, phone: `6012346${String(20 + i).padStart(4, '0')}` }))];
 		await pool('failover', people, ['Nobody,+60129990001,failover']);
 		double.faults.rejectSends(shops[0]!.phone, 479);
 		// The others send a message a second, so the pool still has leads while the failing number burns through three.
@@ -90,9 +91,12 @@ describe('an AI campaign spreads the pool over the online numbers and fails over
 			const id = await run('failover', 10);
 			await ended(id);
 			const r = await report(id);
-			expect(r.totals, JSON.stringify(r)).toMatchObject({ leads: 7, pending: 0, assigned: 0, sent: 6, failed: 1 });
+			expect(r.totals, JSON.stringify(r)).toMatchObject({ leads: 10, pending: 0, assigned: 0, sent: 9, failed: 1 });
 			const failing = r.devices.find(d => d.deviceId === shops[0]!.id)!;
-			expect(failing).toMatchObject({ state: 'failed', consecutiveFailures: 3, sent: 0, failed: 3 });
+			// Three in a row fail it; what was already on its way may fail too.
+			expect(failing).toMatchObject({ state: 'failed', sent: 0 });
+			expect(failing.consecutiveFailures).toBeGreaterThanOrEqual(3);
+			expect(failing.failed).toBeGreaterThanOrEqual(3);
 			for (const d of r.devices.filter(d => d.deviceId !== shops[0]!.id)) expect(d.state).not.toBe('failed');
 			for (const c of people) {
 				const texts = c.received().filter(m => m.text === `Hello ${c.name}, from the pool`);

@@ -1,7 +1,7 @@
-import type { DemoContactDto, DemoContactMessageDto } from '$server/demo/demo.params.ts';
+import type { DemoContactDto, DemoContactMessageDto, DemoFault } from '$server/demo/demo.params.ts';
 import { ApiError, http } from './http.ts';
 
-export type { DemoContactDto, DemoContactMessageDto };
+export type { DemoContactDto, DemoContactMessageDto, DemoFault };
 
 /** Whether this server runs in demo mode (it answers 404 to /api/demo otherwise). */
 export async function fetchDemoMode(): Promise<boolean> {
@@ -26,3 +26,6 @@ export const listDemoContactMessages = (phone: string) =>
 /** The demo contact writes `text` to one of the signed-in user's numbers, as from their phone. */
 export const sendAsDemoContact = (phone: string, deviceId: string, text: string) =>
 	http.post<{ id: string }>(`/api/demo/contacts/${encodeURIComponent(phone)}/send`, { deviceId, text });
+
+/** What WhatsApp does to one of the user's numbers from now on, at the demo's double. */
+export const setDemoFault = (deviceId: string, fault: DemoFault) => http.post<{ fault: DemoFault }>(`/api/demo/devices/${encodeURIComponent(deviceId)}/fault`, { fault });

@@ -31,8 +31,8 @@ export const updateLead = (id: string, changes: LeadChanges) => http.patch<LeadD
 export const deleteLead = (id: string) => http.delete(leadPath(id));
 
 /** Uploads a CSV file; its `lead.import-progress` events carry the same `importId`. */
-export const importLeadCsv = (csv: Blob | string, importId: string) =>
-	http.upload<ImportReport>(`/api/leads/import${queryString({ importId })}`, new Blob([csv], { type: 'text/csv' }));
+export const importLeadCsv = (csv: Blob | string, importId: string, spread = false) =>
+	http.upload<ImportReport>(`/api/leads/import${queryString({ importId, spread: spread || undefined })}`, new Blob([csv], { type: 'text/csv' }));
 
 /** Where the browser downloads the leads matching these filters as CSV. */
 export const leadExportUrl = (filters: LeadFilters) => `/api/leads/export${leadQuery(filters)}`;

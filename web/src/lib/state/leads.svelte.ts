@@ -145,7 +145,8 @@ class LeadImport {
 	report = $state<ImportReport | null>(null);
 	error = $state<unknown>(null);
 
-	async run(csv: Blob | string, fileName: string): Promise<void> {
+	/** `spread`: the file has no device column, and its rows go to the user's numbers in turn. */
+	async run(csv: Blob | string, fileName: string, spread = false): Promise<void> {
 		const importId = newImportId();
 		this.importId = importId;
 		this.fileName = fileName;
@@ -155,7 +156,7 @@ class LeadImport {
 		this.error = null;
 		this.running = true;
 		try {
-			const report = await importLeadCsv(csv, importId);
+			const report = await importLeadCsv(csv, importId, spread);
 			if (this.importId !== importId) return;
 			this.report = report;
 			this.processed = this.total = report.total;

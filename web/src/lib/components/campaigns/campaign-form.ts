@@ -17,8 +17,11 @@ export interface CampaignForm {
 
 const QUARTER_HOUR_MS = 15 * 60_000;
 
+/** What the form reads of a stored campaign (an AI campaign has these too). */
+type Editable = Pick<CampaignDto, 'title' | 'scheduledAt' | 'niche' | 'targetStatus' | 'greeting' | 'minDelaySeconds' | 'maxDelaySeconds' | 'message' | 'mediaId'>;
+
 /** A new campaign starts an hour or so from now, on a quarter hour, with the server's default delays. */
-export function formFor(campaign: CampaignDto | null, timeZone: string, now = Date.now()): CampaignForm {
+export function formFor(campaign: Editable | null, timeZone: string, now = Date.now()): CampaignForm {
 	if (!campaign) {
 		const at = Math.ceil((now + 60 * 60_000) / QUARTER_HOUR_MS) * QUARTER_HOUR_MS;
 		return { title: '', ...zonedDateAndTime(at, timeZone), niche: '', targetStatus: 'all', greeting: 'none', minDelaySeconds: 20, maxDelaySeconds: 60, message: '', mediaId: null };
