@@ -240,8 +240,10 @@ const AiCampaignsService: FleetServiceSchema<Settings, Methods, Locals> = {
 		[ME.MESSAGES_SETTLED]: {
 			async handler(ctx: Context<ME.MessagesSettled>) {
 				for (const m of ctx.params.messages) {
-					if (m.source !== 'ai' || !(m.status === 'sent' || m.status === 'failed' || m.status === 'cancelled')) continue;
-					const applied = await this.distribution.apply({ assignmentId: m.key, status: m.status, error: m.error });
+					if (m.source !== 'ai' || m.status === 'pending' || m.status === 'sending') continue;
+					// Delivered or read says it went out too: a receipt can overtake the send's own outcome (a number changing nodes).
+					const status = m.status === 'failed' || m.status === 'cancelled' ? m.status : 'sent';
+					const applied = await this.distribution.apply({ assignmentId: m.key, status, error: m.error });
 					if (!applied) continue;
 					this.dirty.add(applied.campaignId);
 					if (applied.failedDevice) {

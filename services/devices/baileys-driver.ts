@@ -162,13 +162,13 @@ export class BaileysDriver implements WhatsAppDriver {
 			if (readElsewhere.length) this.afterReports(() => handlers.readElsewhere(readElsewhere));
 		});
 		socket.ev.on('connection.update', update => {
+			// Written before the close: whether it arrived is unknown, and it is not sent again.
+			if (update.connection === 'close') this.settleAcks();
 			if (this.socket !== socket) return;
 			if (update.qr) handlers.qr(update.qr);
 			if (update.connection === 'open') handlers.open(accountOf(socket.user));
 			if (update.connection === 'close') {
 				this.socket = undefined;
-				// Written before the close: whether it arrived is unknown, and it is not sent again.
-				for (const settle of this.acks.values()) settle(undefined);
 				resolveClosed();
 				handlers.close(closeReason(update.lastDisconnect?.error, this.endedByUs));
 			}
@@ -221,6 +221,11 @@ export class BaileysDriver implements WhatsAppDriver {
 		}
 	}
 
+	/** The socket is closing: sends waiting for an ack end now (what was written counts as taken; it is never sent again). */
+	private settleAcks(): void {
+		for (const settle of [...this.acks.values()]) settle(undefined);
+	}
+
 	/** Waits for the server's ack of one message: its error code, or undefined when it took it (or said nothing in time). */
 	private serverAck(id: string): { promise: Promise<string | undefined>; cancel(): void } {
 		let timer: NodeJS.Timeout | undefined;
@@ -264,6 +269,7 @@ export class BaileysDriver implements WhatsAppDriver {
 		this.endedByUs = true;
 		const closed = this.closed!;
 		void socket.end(undefined);
+		this.settleAcks();
 		await this.untilClosed(closed);
 		// Contacts' messages still being read (a photo downloading) are handed over before the driver is gone.
 		await Promise.race([this.reporting, new Promise(resolve => setTimeout(resolve, REPORT_WAIT_MS).unref())]);

@@ -41,6 +41,8 @@ export interface HostDeps {
 	/** Nodes that run the devices service now, this one included. */
 	liveNodes(): string[];
 	events: HostEvents;
+	/** Before a device's lease is released: its send in progress ends and is recorded. */
+	quiesce?(deviceId: string): Promise<void>;
 	logger: { info(...args: unknown[]): void; warn(...args: unknown[]): void; error(...args: unknown[]): void };
 }
 
@@ -277,6 +279,7 @@ export class DeviceHost {
 	private async handOff(actor: DeviceActor, reason: string): Promise<void> {
 		if (this.actors.get(actor.deviceId) === actor) this.actors.delete(actor.deviceId);
 		await actor.stop();
+		await this.deps.quiesce?.(actor.deviceId).catch(err => this.deps.logger.warn(`Device ${actor.deviceId}: its last send could not be recorded before the hand-over: ${(err as Error).message}`));
 		if (actor.status !== 'pairing') {
 			await this.saveStatus(actor.deviceId, { nodeId: this.nodeId, epoch: actor.epoch }, 'reconnecting', reason);
 		}

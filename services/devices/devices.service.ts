@@ -187,6 +187,7 @@ const DevicesService: DevicesSchema = {
 				renewals: this.renewals,
 				limiter: this.limiter,
 				createDriver: store => this.createDriver(store),
+				quiesce: deviceId => this.dispatcher.quiesce(deviceId),
 				liveNodes: () => this.liveNodes(),
 				logger: this.logger,
 				events: {

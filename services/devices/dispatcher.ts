@@ -55,6 +55,8 @@ interface Lane {
 	urgent: boolean;
 	/** Wake-ups so far: a claim that finds nothing leaves a lane as it is if one came meanwhile. */
 	wakes: number;
+	/** The send in progress, until its outcome is in the batch to record. */
+	sending?: Promise<void>;
 }
 
 /**
@@ -205,6 +207,7 @@ export class Dispatcher {
 					}
 					lane.busy = true;
 					const sending = this.sendOne(lane, message);
+					lane.sending = sending;
 					this.inFlight.add(sending);
 					void sending.finally(() => this.inFlight.delete(sending));
 				}
@@ -293,6 +296,16 @@ export class Dispatcher {
 		}
 		const sent = await lane.actor.send(prepared.outgoing);
 		return sent.status === 'sent' ? { status: 'sent', gapMs: gapMs(prepared, lane.pacing), prepared } : sent;
+	}
+
+	/**
+	 * Waits until the device's send in progress (if any) has ended and its outcome is written: a
+	 * node handing the device over calls it before releasing the lease, so the next holder never
+	 * finds that message still `sending` and takes it for one a dead node left.
+	 */
+	async quiesce(deviceId: string): Promise<void> {
+		await this.lanes.get(deviceId)?.sending?.catch(() => undefined);
+		await this.flush();
 	}
 
 	private async sendOne(lane: Lane, message: ClaimedMessage): Promise<void> {

@@ -40,6 +40,7 @@ type This = Service<SequencesSettings> & Methods & SequencesLocals & TickLocals;
 const internal = { visibility: 'public', auth: 'public' } as const;
 
 const iso = (v: unknown) => (v ? new Date(v as string).toISOString() : null);
+const outcomeOf = (status: ME.SettledMessage['status']): 'sent' | 'failed' | 'cancelled' => (status === 'failed' || status === 'cancelled' ? status : 'sent');
 
 /** An enrolment row joined with its lead (`lead_name`, `phone`) as the API shows it. */
 function toEnrolmentDto(r: Record<string, unknown>): P.EnrolmentDto {
@@ -298,9 +299,10 @@ const SequencesService: FleetServiceSchema<SequencesSettings, Methods, Sequences
 		/** Step messages that went out move their enrolments on; failed ones stop them with the reason. */
 		[ME.MESSAGES_SETTLED]: {
 			async handler(ctx: Context<ME.MessagesSettled>) {
+				// Delivered or read says it went out too: a receipt can overtake the send's own outcome (a number changing nodes).
 				const outcomes = ctx.params.messages
-					.filter(m => m.source === 'sequence' && (m.status === 'sent' || m.status === 'failed' || m.status === 'cancelled'))
-					.map(m => ({ enrolmentId: m.key, stepId: m.sourceId, status: m.status as 'sent' | 'failed' | 'cancelled', error: m.error }));
+					.filter(m => m.source === 'sequence' && m.status !== 'pending' && m.status !== 'sending')
+					.map(m => ({ enrolmentId: m.key, stepId: m.sourceId, status: outcomeOf(m.status), error: m.error }));
 				if (ctx.params.messages.some(m => m.source === 'sequence')) {
 					const steps = [...new Set(ctx.params.messages.filter(m => m.source === 'sequence').map(m => m.sourceId))];
 					const rows = await sqlOf(this.broker).execute<{ sequence_id: string }[]>(

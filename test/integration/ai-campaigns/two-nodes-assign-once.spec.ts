@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AiCampaignReport } from '../../../services/ai-campaigns/ai-campaigns.params.ts';
+import { preferredNode } from '../../../services/devices/leases.ts';
 import { WhatsAppDouble, type Contact } from '../../../services/whatsapp-double/index.ts';
 import { CAMPAIGN_NODE_SERVICES, NO_PACING } from '../../helpers/campaigns.ts';
 import { postgresDatabase, type TestDatabase } from '../../helpers/databases.ts';
@@ -30,10 +31,16 @@ describe('two nodes running the same AI campaign at once make one set of assignm
 		}
 		client = new Client(nodes[0]!.url);
 		await client.register();
+		const shops: string[] = [];
 		for (let i = 0; i < 3; i++) {
 			const { id } = await linkDevice(client, double, `Shop ${i}`);
 			expect((await client.patch(`/api/devices/${id}`, { pacing: NO_PACING })).status).toBe(200);
+			shops.push(id);
 		}
+		// Placement has settled once each number is online on its preferred node: nothing moves while the leads go out.
+		await expect
+			.poll(async () => (await Promise.all(shops.map(async id => (await client.get(`/api/devices/${id}`)).body))).every((d, i) => d.status === 'online' && d.node === preferredNode(shops[i]!, ['node-a', 'node-b'])), { timeout: 30_000 })
+			.toBe(true);
 		for (let i = 0; i < 10; i++) contacts.push(double.addContact({ name: `Pool ${String.fromCharCode(65 + i)}`, phone: `601234700${String(i).padStart(2, '0')}` }));
 	});
 	afterAll(async () => {

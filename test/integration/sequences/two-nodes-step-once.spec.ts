@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { preferredNode } from '../../../services/devices/leases.ts';
 import { WhatsAppDouble, type Contact } from '../../../services/whatsapp-double/index.ts';
 import { CAMPAIGN_NODE_SERVICES, NO_PACING } from '../../helpers/campaigns.ts';
 import { postgresDatabase, type TestDatabase } from '../../helpers/databases.ts';
@@ -37,6 +38,10 @@ describe('two nodes ticking the same sequences at once create each step once', (
 			shops.push(linked.id);
 			expect((await client.patch(`/api/devices/${linked.id}`, { pacing: NO_PACING })).status).toBe(200);
 		}
+		// Placement has settled once each number is online on its preferred node: nothing moves while the steps go out.
+		await expect
+			.poll(async () => (await Promise.all(shops.map(async id => (await client.get(`/api/devices/${id}`)).body))).every((d, i) => d.status === 'online' && d.node === preferredNode(shops[i]!, NODES)), { timeout: 30_000 })
+			.toBe(true);
 		for (let i = 0; i < 8; i++) contacts.push(double.addContact({ name: `Lead ${String.fromCharCode(65 + i)}`, phone: `601234560${String(i).padStart(2, '0')}` }));
 	});
 	afterAll(async () => {
