@@ -21,6 +21,7 @@ export class AcceptingDriver implements WhatsAppDriver {
 		acceptedSends.count++;
 	}
 	async markRead(): Promise<void> {}
+	async typing(): Promise<void> {}
 	async end(): Promise<void> {
 		this.handlers?.close({ kind: 'ended', message: 'ended' });
 	}

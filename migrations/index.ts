@@ -13,6 +13,7 @@ import { Migration20261205175912_Sequences } from './Migration20261205175912_Seq
 import { Migration20261205181520_SequenceTickIndexes } from './Migration20261205181520_SequenceTickIndexes.ts';
 import { Migration20261205194709_SequenceDueBySequence } from './Migration20261205194709_SequenceDueBySequence.ts';
 import { Migration20261205201841_AiCampaigns } from './Migration20261205201841_AiCampaigns.ts';
+import { Migration20261205211509_NumberChecks } from './Migration20261205211509_NumberChecks.ts';
 
 /** Migrations in the order they apply. `npm run migration:create -- <name>` writes a new file; add it here. */
 export const migrationsList = [
@@ -31,4 +32,5 @@ export const migrationsList = [
 	{ name: 'Migration20261205181520_SequenceTickIndexes', class: Migration20261205181520_SequenceTickIndexes },
 	{ name: 'Migration20261205194709_SequenceDueBySequence', class: Migration20261205194709_SequenceDueBySequence },
 	{ name: 'Migration20261205201841_AiCampaigns', class: Migration20261205201841_AiCampaigns },
+	{ name: 'Migration20261205211509_NumberChecks', class: Migration20261205211509_NumberChecks },
 ];

@@ -6,6 +6,7 @@ import { DeviceAuthKey } from '../services/devices/device-auth-key.entity.ts';
 import { DeviceLease } from '../services/devices/device-lease.entity.ts';
 import { Device } from '../services/devices/device.entity.ts';
 import { FleetNode } from '../services/devices/fleet-node.entity.ts';
+import { WhatsAppNumber } from '../services/devices/whatsapp-number.entity.ts';
 import { Message } from '../services/messages/message.entity.ts';
 import { Chat } from '../services/inbox/chat.entity.ts';
 import { ChatMessage } from '../services/inbox/chat-message.entity.ts';
@@ -25,7 +26,7 @@ import { migrationsList } from './index.ts';
  * and the migrations that build it. The ORM middleware opens the database with it.
  */
 export const FLEETCAST_SCHEMA: DatabaseSchema = {
-	entities: [User, Session, ApiToken, Device, DeviceLease, DeviceAuthKey, FleetNode, Campaign, Message, Media, Lead, LeadWebhookKey, Chat, ChatMessage, Sequence, SequenceStep, SequenceEnrolment, AiLead, AiCampaign, AiAssignment, AiCampaignDevice],
+	entities: [User, Session, ApiToken, Device, DeviceLease, DeviceAuthKey, FleetNode, Campaign, Message, Media, Lead, LeadWebhookKey, Chat, ChatMessage, Sequence, SequenceStep, SequenceEnrolment, AiLead, AiCampaign, AiAssignment, AiCampaignDevice, WhatsAppNumber],
 	migrations: migrationsList,
 	migrationsFolder: path.dirname(fileURLToPath(import.meta.url)),
 };

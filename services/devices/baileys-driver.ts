@@ -4,6 +4,7 @@ import { DisconnectReason, makeWASocket, proto, WA_CERT_DETAILS, type Authentica
 import { keepSignalKeysOutOfLogs } from '../shared/signal-logs.ts';
 import { LeaseLostError, type AuthStateStore } from './auth-state.ts';
 import { chatMessageOf } from './chat-messages.ts';
+import type { NumberBook, NumberCheck } from './number-checks.ts';
 import { NotOnWhatsAppError, NotSentError, RefusedError, type CloseReason, type ChatMessageSeen, type DriverHandlers, type LinkedAccount, type OutgoingMessage, type ReadKey, type Receipt, type WhatsAppDriver } from './whatsapp-driver.ts';
 
 /**
@@ -103,6 +104,8 @@ export class BaileysDriver implements WhatsAppDriver {
 		private readonly server?: WhatsAppServer,
 		/** Told when the session could not be saved after retries. */
 		private readonly onSaveFailure?: (err: Error) => void,
+		/** Where answers about numbers are kept, so a number is looked up at most once a week. */
+		private readonly numbers?: NumberBook,
 	) {
 		keepSignalKeysOutOfLogs();
 		if (server) trustServer(server);
@@ -202,8 +205,8 @@ export class BaileysDriver implements WhatsAppDriver {
 		const socket = this.socket;
 		if (!socket) throw new NotSentError('Not connected');
 		try {
-			const [found] = (await socket.onWhatsApp(message.to)) ?? [];
-			if (!found?.exists) throw new NotOnWhatsAppError(message.to);
+			const found = await this.lookUp(socket, message.to);
+			if (!found.exists || !found.jid) throw new NotOnWhatsAppError(message.to);
 			const content = message.image ? { image: message.image.data, mimetype: message.image.mimetype, caption: message.text } : { text: message.text };
 			this.sentIds.add(message.id);
 			if (this.sentIds.size > SENT_IDS_KEPT) this.sentIds.delete(this.sentIds.values().next().value!);
@@ -219,6 +222,16 @@ export class BaileysDriver implements WhatsAppDriver {
 			if ((err as { output?: { statusCode?: number } }).output?.statusCode === DisconnectReason.connectionClosed) throw new NotSentError((err as Error).message);
 			throw err;
 		}
+	}
+
+	/** Whether `phone` is on WhatsApp: the answer of the last days if there is one, else WhatsApp's (then kept). */
+	private async lookUp(socket: WASocket, phone: string): Promise<NumberCheck> {
+		const known = await this.numbers?.known(phone).catch(() => undefined);
+		if (known) return known;
+		const [found] = (await socket.onWhatsApp(phone)) ?? [];
+		const check = { exists: Boolean(found?.exists), jid: found?.exists ? found.jid : null };
+		await this.numbers?.remember(phone, check).catch(() => undefined);
+		return check;
 	}
 
 	/** The socket is closing: sends waiting for an ack end now (what was written counts as taken; it is never sent again). */
@@ -242,6 +255,12 @@ export class BaileysDriver implements WhatsAppDriver {
 			timer = setTimeout(() => settle(undefined), SERVER_ACK_WAIT_MS);
 		});
 		return { promise, cancel: done };
+	}
+
+	async typing(to: string, on: boolean): Promise<void> {
+		const socket = this.socket;
+		if (!socket) throw new NotSentError('Not connected');
+		await socket.sendPresenceUpdate(on ? 'composing' : 'paused', `${to}@s.whatsapp.net`);
 	}
 
 	async markRead(keys: ReadKey[]): Promise<void> {

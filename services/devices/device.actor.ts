@@ -142,6 +142,14 @@ export class DeviceActor {
 		}).catch((err: Error): SendOutcome => ({ status: 'failed', error: err.message }));
 	}
 
+	/** Shows "typing…" to `to` for `ms`, then stops, as a person writing; does nothing when the device cannot send. Never throws. */
+	async typeFor(to: string, ms: number): Promise<void> {
+		const say = (on: boolean) => this.enqueue(async () => (this.canSend ? this.driver.typing(to, on) : undefined)).catch(() => undefined);
+		await say(true);
+		await new Promise(resolve => setTimeout(resolve, ms));
+		await say(false);
+	}
+
 	/** Tells the contacts their messages were read; false when the device is not online to say it. */
 	markRead(keys: ReadKey[]): Promise<boolean> {
 		return this.enqueue(async () => {

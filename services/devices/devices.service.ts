@@ -17,6 +17,7 @@ import { DEFAULT_ACTOR_OPTIONS } from './device.actor.ts';
 import { Device } from './device.entity.ts';
 import { DEFAULT_DISPATCH_OPTIONS, Dispatcher } from './dispatcher.ts';
 import { InboxFeed } from './inbox-feed.ts';
+import { NumberChecks } from './number-checks.ts';
 import type { DevicesSchema, DevicesSettings } from './devices.types.ts';
 import * as E from './devices.events.ts';
 
@@ -144,7 +145,7 @@ const DevicesService: DevicesSchema = {
 		},
 
 		createDriver(store) {
-			return new BaileysDriver(store, this.server, err => this.logger.error(`Device ${store.deviceId}: its session could not be saved: ${err.message}`));
+			return new BaileysDriver(store, this.server, err => this.logger.error(`Device ${store.deviceId}: its session could not be saved: ${err.message}`), this.numberChecks);
 		},
 
 		async findServer() {
@@ -171,6 +172,7 @@ const DevicesService: DevicesSchema = {
 
 	async started() {
 		this.db = sqlOf(this.broker);
+		this.numberChecks = new NumberChecks(this.db);
 		this.server = await this.findServer();
 		const settings = this.settings;
 		const nodeId = this.broker.nodeID;

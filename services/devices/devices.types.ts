@@ -14,6 +14,7 @@ import type { DevicePacing } from './pacing.ts';
 import type { InboxFeed } from './inbox-feed.ts';
 import type * as P from './devices.params.ts';
 import type { ReadKey, WhatsAppDriver } from './whatsapp-driver.ts';
+import type { NumberChecks } from './number-checks.ts';
 
 export interface DevicesSettings {
 	leaseTtlMs: number;
@@ -53,6 +54,8 @@ export interface DevicesLocals extends RedisLocals {
 	preparation: MessagePreparation;
 	limiter: ConnectLimiter;
 	db: SqlConnection;
+	/** Whether numbers are on WhatsApp, as learned at first sends. */
+	numberChecks: NumberChecks;
 	owners: Map<string, string>;
 	metricsTimer?: NodeJS.Timeout;
 	server?: WhatsAppServer;

@@ -35,9 +35,19 @@ export interface DispatchOptions {
 	flushMs: number;
 	/** What earlier holders left `sending` is looked for again this often, not only when a number arrives. */
 	sweepMs: number;
+	/** Numbers show "typing…" before a message, within their pacing gap. */
+	typing: boolean;
 }
 
-export const DEFAULT_DISPATCH_OPTIONS: DispatchOptions = { pollMs: 2_000, claimBatch: 2_000, flushMs: 50, sweepMs: 30_000 };
+export const DEFAULT_DISPATCH_OPTIONS: DispatchOptions = { pollMs: 2_000, claimBatch: 2_000, flushMs: 50, sweepMs: 30_000, typing: true };
+
+/** The longest a number shows "typing…" before a message. */
+export const MAX_TYPING_MS = 8_000;
+
+/** How long a person takes to type `text`: about 5 characters a second, at least 1.5 s, at most MAX_TYPING_MS. */
+export function typingMs(text: string): number {
+	return Math.min(MAX_TYPING_MS, Math.max(1_500, Math.round(text.length * 200)));
+}
 
 /** One device's queue state on this node. */
 interface Lane {
@@ -219,7 +229,8 @@ export class Dispatcher {
 
 	/** Whether the number's gap, quiet hours or caps hold it now (remembering until when, so the loop sleeps until then). */
 	private paced(lane: Lane, now: number): boolean {
-		if (lane.gapUntil > now || lane.heldUntil > now) return true;
+		// Claimed a little before its gap ends, so the number can spend the rest of the gap typing it.
+		if (lane.gapUntil - (this.options.typing ? MAX_TYPING_MS : 0) > now || lane.heldUntil > now) return true;
 		if (inQuietHours(lane.pacing, now)) {
 			lane.heldUntil = now + 60_000;
 			return true;
@@ -293,6 +304,13 @@ export class Dispatcher {
 			const error = (err as Error).message;
 			if (err instanceof NotToBeSentError) return { status: 'cancelled', error };
 			return { status: lastingFailure(err) ? 'failed' : 'pending', error };
+		}
+		// What is left of the gap: a moment idle, then "typing…" for about as long as a person would take (never longer than the gap).
+		const left = lane.gapUntil - Date.now();
+		if (left > 0 && this.options.typing && message.source !== URGENT_SOURCE) {
+			const typing = Math.min(left, typingMs(prepared.outgoing.text));
+			await new Promise(resolve => setTimeout(resolve, left - typing));
+			if (typing > 0) await lane.actor.typeFor(prepared.outgoing.to, typing);
 		}
 		const sent = await lane.actor.send(prepared.outgoing);
 		return sent.status === 'sent' ? { status: 'sent', gapMs: gapMs(prepared, lane.pacing), prepared } : sent;

@@ -123,6 +123,8 @@ export interface WhatsAppDriver {
 	 * certainly did not leave.
 	 */
 	send(message: OutgoingMessage): Promise<void>;
+	/** Shows "typing…" in the chat with `to` (digits), or stops showing it. */
+	typing(to: string, on: boolean): Promise<void>;
 	/** Tells the contacts these messages were read (blue ticks, or only the account's own devices when its privacy setting hides them). */
 	markRead(keys: ReadKey[]): Promise<void>;
 	/** Closes the socket without logging out; resolves once it is closed. */

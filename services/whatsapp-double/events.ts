@@ -23,7 +23,9 @@ export type DoubleEvent =
 	| { type: 'media.uploaded'; path: string; bytes: number }
 	| { type: 'media.downloaded'; path: string; found: boolean }
 	| { type: 'conflict'; device: string; sockets: number }
-	| { type: 'iq'; device?: string; xmlns: string; iqType: string; child?: string };
+	| { type: 'iq'; device?: string; xmlns: string; iqType: string; child?: string }
+	/** A companion asked whether a number is on WhatsApp (a usync `contact` query), once per number asked. */
+	| { type: 'number.checked'; device?: string; phone: string; onWhatsApp: boolean };
 
 export type DoubleEventType = DoubleEvent['type'];
 export type LoggedEvent = DoubleEvent & { seq: number; at: number };

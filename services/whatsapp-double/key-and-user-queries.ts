@@ -81,6 +81,7 @@ export class KeyAndUserQueries {
 			const byNumber = bytes(user, 'contact')?.toString('utf8');
 			const jid = user.attrs.jid ?? `${(byNumber ?? '').replace(/\D/g, '')}@s.whatsapp.net`;
 			const known = this.ctx.directory.byJid(jid);
+			if (protocols.includes('contact')) this.ctx.events.push({ type: 'number.checked', device: connection.deviceJid, phone: jid.split('@')[0]!, onWhatsApp: known !== undefined });
 			return node('user', { jid }, protocols.map(protocol => this.answer(protocol, known, byNumber)).filter(n => n !== undefined));
 		});
 		connection.send(result(iq, [node('usync', { ...usync?.attrs }, [node('list', {}, users)])]));

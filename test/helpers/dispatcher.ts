@@ -49,10 +49,11 @@ export function acceptingActor(sent: string[]): DeviceActor {
 		epoch: 1,
 		canSend: true,
 		send: async (outgoing: { id: string }) => (sent.push(outgoing.id), { status: 'sent' as const }),
+		typeFor: async () => undefined,
 	} as unknown as DeviceActor;
 }
 
-/** A dispatcher for one actor over an outbox of `queue`, with quick loops; `deps` replaces any collaborator. */
+/** A dispatcher for one actor over an outbox of `queue`, with quick loops and no typing; `deps` replaces any collaborator. */
 export function testDispatcher(actor: DeviceActor, queue: ClaimedMessage[], deps: Partial<DispatchDeps> = {}, options: Partial<DispatchOptions> = {}): Dispatcher {
 	return new Dispatcher(
 		{
@@ -74,6 +75,6 @@ export function testDispatcher(actor: DeviceActor, queue: ClaimedMessage[], deps
 			logger: { warn: () => undefined, error: () => undefined },
 			...deps,
 		},
-		{ pollMs: 50, claimBatch: 10, flushMs: 10, sweepMs: 30_000, ...options },
+		{ pollMs: 50, claimBatch: 10, flushMs: 10, sweepMs: 30_000, typing: false, ...options },
 	);
 }

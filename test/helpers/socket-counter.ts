@@ -20,6 +20,7 @@ export class SocketCounter {
 			async logout() {},
 			async send() {},
 			async markRead() {},
+			async typing() {},
 			async end() {
 				if (!connected) return;
 				connected = false;

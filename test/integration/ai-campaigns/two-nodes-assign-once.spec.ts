@@ -38,9 +38,10 @@ describe('two nodes running the same AI campaign at once make one set of assignm
 			shops.push(id);
 		}
 		// Placement has settled once each number is online on its preferred node: nothing moves while the leads go out.
-		await expect
-			.poll(async () => (await Promise.all(shops.map(async id => (await client.get(`/api/devices/${id}`)).body))).every((d, i) => d.status === 'online' && d.node === preferredNode(shops[i]!, ['node-a', 'node-b'])), { timeout: 30_000 })
-			.toBe(true);
+		const settled = async () => (await Promise.all(shops.map(async id => (await client.get(`/api/devices/${id}`)).body))).every((d, i) => d.status === 'online' && d.node === preferredNode(shops[i]!, ['node-a', 'node-b']));
+		for (const deadline = Date.now() + 30_000; !(await settled()); await new Promise(resolve => setTimeout(resolve, 200))) {
+			if (Date.now() > deadline) throw new Error('placement did not settle within 30 s');
+		}
 		for (let i = 0; i < 10; i++) contacts.push(double.addContact({ name: `Pool ${String.fromCharCode(65 + i)}`, phone: `601234700${String(i).padStart(2, '0')}` }));
 	});
 	afterAll(async () => {

@@ -39,9 +39,10 @@ describe('two nodes ticking the same sequences at once create each step once', (
 			expect((await client.patch(`/api/devices/${linked.id}`, { pacing: NO_PACING })).status).toBe(200);
 		}
 		// Placement has settled once each number is online on its preferred node: nothing moves while the steps go out.
-		await expect
-			.poll(async () => (await Promise.all(shops.map(async id => (await client.get(`/api/devices/${id}`)).body))).every((d, i) => d.status === 'online' && d.node === preferredNode(shops[i]!, NODES)), { timeout: 30_000 })
-			.toBe(true);
+		const settled = async () => (await Promise.all(shops.map(async id => (await client.get(`/api/devices/${id}`)).body))).every((d, i) => d.status === 'online' && d.node === preferredNode(shops[i]!, NODES));
+		for (const deadline = Date.now() + 30_000; !(await settled()); await new Promise(resolve => setTimeout(resolve, 200))) {
+			if (Date.now() > deadline) throw new Error('placement did not settle within 30 s');
+		}
 		for (let i = 0; i < 8; i++) contacts.push(double.addContact({ name: `Lead ${String.fromCharCode(65 + i)}`, phone: `601234560${String(i).padStart(2, '0')}` }));
 	});
 	afterAll(async () => {

@@ -25,6 +25,7 @@ class ScriptedDriver implements WhatsAppDriver {
 		this.handlers?.close({ kind: 'ended', message: 'Closed by Fleetcast' });
 	}
 	read: ReadKey[] = [];
+	async typing(): Promise<void> {}
 	async markRead(keys: ReadKey[]) {
 		this.read.push(...keys);
 	}
