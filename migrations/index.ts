@@ -14,6 +14,7 @@ import { Migration20261205181520_SequenceTickIndexes } from './Migration20261205
 import { Migration20261205194709_SequenceDueBySequence } from './Migration20261205194709_SequenceDueBySequence.ts';
 import { Migration20261205201841_AiCampaigns } from './Migration20261205201841_AiCampaigns.ts';
 import { Migration20261205211509_NumberChecks } from './Migration20261205211509_NumberChecks.ts';
+import { Migration20261205212945_TypingSetting } from './Migration20261205212945_TypingSetting.ts';
 
 /** Migrations in the order they apply. `npm run migration:create -- <name>` writes a new file; add it here. */
 export const migrationsList = [
@@ -33,4 +34,5 @@ export const migrationsList = [
 	{ name: 'Migration20261205194709_SequenceDueBySequence', class: Migration20261205194709_SequenceDueBySequence },
 	{ name: 'Migration20261205201841_AiCampaigns', class: Migration20261205201841_AiCampaigns },
 	{ name: 'Migration20261205211509_NumberChecks', class: Migration20261205211509_NumberChecks },
+	{ name: 'Migration20261205212945_TypingSetting', class: Migration20261205212945_TypingSetting },
 ];

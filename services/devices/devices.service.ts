@@ -85,8 +85,8 @@ const DevicesService: DevicesSchema = {
 		/** Heard on every node: greetings render with the new sets from the next send, quiet hours follow a new zone. */
 		[UE.USER_SETTINGS_CHANGED]: {
 			handler(ctx: Context<UE.UserSettingsChanged>) {
-				const { userId, timeZone, greetings } = ctx.params;
-				this.preparation?.tenantChanged(userId, { timeZone, greetings });
+				const { userId, timeZone, greetings, typing } = ctx.params;
+				this.preparation?.tenantChanged(userId, { timeZone, greetings, typing });
 				for (const id of this.host?.heldDevices() ?? []) {
 					if (this.owners.get(id) === userId) this.dispatcher.repace(id, { timeZone });
 				}

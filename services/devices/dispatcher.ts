@@ -307,7 +307,7 @@ export class Dispatcher {
 		}
 		// What is left of the gap: a moment idle, then "typing…" for about as long as a person would take (never longer than the gap).
 		const left = lane.gapUntil - Date.now();
-		if (left > 0 && this.options.typing && message.source !== URGENT_SOURCE) {
+		if (left > 0 && this.options.typing && prepared.typing !== false && message.source !== URGENT_SOURCE) {
 			const typing = Math.min(left, typingMs(prepared.outgoing.text));
 			await new Promise(resolve => setTimeout(resolve, left - typing));
 			if (typing > 0) await lane.actor.typeFor(prepared.outgoing.to, typing);

@@ -24,6 +24,8 @@ export const SOURCE_LOOKUPS: Record<MessageSource, { content?: string; fields?: 
 export interface TenantSettings {
 	timeZone: string;
 	greetings: TenantGreetings;
+	/** The tenant's numbers show "typing…" before each message (on when not said). */
+	typing?: boolean;
 }
 
 /** A message ready for the WhatsApp driver, and the pause its source asks for after it. */
@@ -39,6 +41,8 @@ export interface PreparedMessage {
 	mediaId: string | null;
 	minDelaySeconds: number;
 	maxDelaySeconds: number;
+	/** Whether the number shows "typing…" first (its tenant's setting). */
+	typing?: boolean;
 }
 
 /** A message that must not go out any more (its lead opted out or was deleted, its source is gone). */
@@ -77,7 +81,7 @@ export class MessagePreparation {
 		this.fields = new BatchLoader(keys => this.lookUp(keys), 0);
 		this.tenants = new BatchLoader(async userIds => {
 			const found = await deps.call<Record<string, TenantSettings>>('users.sendingSettings', { userIds });
-			return new Map(userIds.map(id => [id, found[id] ?? { timeZone: 'UTC', greetings: {} }]));
+			return new Map(userIds.map(id => [id, found[id] ?? { timeZone: 'UTC', greetings: {}, typing: true }]));
 		}, options.tenantTtlMs);
 		this.images = new BatchLoader(
 			async keys => {
@@ -144,6 +148,7 @@ export class MessagePreparation {
 			mediaId,
 			minDelaySeconds: content?.minDelaySeconds ?? 0,
 			maxDelaySeconds: content?.maxDelaySeconds ?? 0,
+			typing: tenant.typing !== false,
 		};
 		if (mediaId) prepared.outgoing.image = await this.images.load(`${message.userId}/${mediaId}`);
 		return prepared;

@@ -17,6 +17,8 @@ export const User = defineEntity({
 		greetings: p.json<TenantGreetings>().nullable(),
 		/** Reading a chat in the inbox tells the contact (blue ticks); off, the contact sees nothing. */
 		readReceipts: p.boolean().default(true),
+		/** Numbers show "typing…" before each message, within their pacing gap. */
+		typing: p.boolean().default(true),
 		createdAt: p.datetime().onCreate(() => new Date()),
 		updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
 	},

@@ -11,6 +11,7 @@ export interface UserSettingsChanged {
 	/** The tenant's own greeting sets (every node's devices service renders with them). */
 	greetings: TenantGreetings;
 	readReceipts: boolean;
+	typing: boolean;
 }
 
 /** The users events the user's own browser tabs receive, with their payloads. */

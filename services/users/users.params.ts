@@ -76,6 +76,8 @@ export const settingsParams = {
 	},
 	/** Whether reading a chat in the inbox tells the contact (blue ticks). */
 	readReceipts: { type: 'boolean', optional: true },
+	/** Whether numbers show "typing…" before each message. */
+	typing: { type: 'boolean', optional: true },
 } as const;
 /** Any subset of the settings; what is left out stays as it is. */
 export interface SettingsParams {
@@ -84,6 +86,7 @@ export interface SettingsParams {
 	/** A set per language to use instead of the shipped one; null goes back to the shipped one. */
 	greetings?: Partial<Record<GreetingLanguage, GreetingEntry[] | null>>;
 	readReceipts?: boolean;
+	typing?: boolean;
 }
 
 export const createTokenParams = {
@@ -122,6 +125,8 @@ export interface UserDto {
 	greetings: TenantGreetings;
 	/** Reading a chat in the inbox sends read receipts (blue ticks) to the contact. */
 	readReceipts: boolean;
+	/** Numbers show "typing…" before each message, within their pacing gap. */
+	typing: boolean;
 	createdAt: string;
 }
 
@@ -137,6 +142,7 @@ export interface SendingSettingsParams {
 export interface SendingSettingsDto {
 	timeZone: string;
 	greetings: TenantGreetings;
+	typing: boolean;
 }
 
 export interface ApiTokenDto {

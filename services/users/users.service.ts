@@ -67,6 +67,7 @@ function toUserDto(user: User): P.UserDto {
 		country: user.country ?? null,
 		greetings: user.greetings ?? {},
 		readReceipts: user.readReceipts,
+		typing: user.typing,
 		createdAt: user.createdAt.toISOString(),
 	};
 }
@@ -212,6 +213,7 @@ const UsersService: FleetServiceSchema<Settings, Methods, Locals> = {
 				if (ctx.params.country !== undefined) user.country = countryOrError(ctx.params.country);
 				if (ctx.params.greetings !== undefined) user.greetings = changedGreetings(user.greetings, ctx.params.greetings);
 				if (ctx.params.readReceipts !== undefined) user.readReceipts = ctx.params.readReceipts;
+				if (ctx.params.typing !== undefined) user.typing = ctx.params.typing;
 				await em.flush();
 				await this.forgetCachedUser(user.id);
 				const dto = toUserDto(user);
@@ -222,6 +224,7 @@ const UsersService: FleetServiceSchema<Settings, Methods, Locals> = {
 					name: dto.name,
 					greetings: dto.greetings,
 					readReceipts: dto.readReceipts,
+					typing: dto.typing,
 				});
 				return dto;
 			},
@@ -233,8 +236,8 @@ const UsersService: FleetServiceSchema<Settings, Methods, Locals> = {
 			visibility: 'public',
 			params: P.sendingSettingsParams,
 			async handler(ctx: Context<P.SendingSettingsParams>): Promise<Record<string, P.SendingSettingsDto>> {
-				const users = await emOf(ctx).find(User, { id: { $in: ctx.params.userIds } }, { fields: ['id', 'timeZone', 'greetings'] });
-				return Object.fromEntries(users.map(u => [u.id, { timeZone: u.timeZone, greetings: u.greetings ?? {} }]));
+				const users = await emOf(ctx).find(User, { id: { $in: ctx.params.userIds } }, { fields: ['id', 'timeZone', 'greetings', 'typing'] });
+				return Object.fromEntries(users.map(u => [u.id, { timeZone: u.timeZone, greetings: u.greetings ?? {}, typing: u.typing }]));
 			},
 		},
 

@@ -76,5 +76,15 @@ describe('a number sends as a careful person would: it looks a recipient up once
 		const typedMs = second!.at - typing[0]!.at;
 		expect(typedMs).toBeGreaterThanOrEqual(3_000);
 		expect(second!.at - first!.at).toBeGreaterThanOrEqual(4_000);
-	}, 60_000);
+
+		// Turned off in the settings, the same run types nothing (and keeps its gap).
+		const { status, body: me } = await client.patch('/api/me/settings', { typing: false });
+		expect([status, me.typing]).toEqual([200, false]);
+		const quiet = double.events.lastSeq;
+		const { body: again } = await client.post('/api/campaigns', { title: 'Quiet', niche: 'typing', scheduledAt: new Date().toISOString(), message: 'Again for {name}.', minDelaySeconds: 0, maxDelaySeconds: 0 });
+		await waitForReport(client, again.id, r => r.status === 'completed', 30_000);
+		const after = double.events.list().filter(e => e.seq > quiet && 'device' in e && e.device === jid);
+		expect(after.filter(e => e.type === 'message.sent')).toHaveLength(2);
+		expect(after.filter(e => e.type === 'chatstate.sent')).toEqual([]);
+	}, 90_000);
 });

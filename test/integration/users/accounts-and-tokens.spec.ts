@@ -23,7 +23,7 @@ describe.each(await databaseTargets())('accounts, sessions and API tokens over H
 		expect(browser.cookie).toMatch(/^fc_session=/);
 		const me = await browser.get('/api/me');
 		expect(me.status).toBe(200);
-		expect(me.body).toEqual({ id: user.id, email: 'owner@example.com', name: 'Test User', timeZone: 'Asia/Kuala_Lumpur', country: null, greetings: {}, readReceipts: true, createdAt: expect.any(String) });
+		expect(me.body).toEqual({ id: user.id, email: 'owner@example.com', name: 'Test User', timeZone: 'Asia/Kuala_Lumpur', country: null, greetings: {}, readReceipts: true, typing: true, createdAt: expect.any(String) });
 		expect(JSON.stringify(me.body)).not.toMatch(/password/i);
 	});
 

@@ -27,7 +27,7 @@ describe.each(await databaseTargets())('a tenant chooses the default country for
 		expect(set.status).toBe(200);
 		expect(set.body).toMatchObject({ country: 'MY', timeZone: 'Asia/Kuala_Lumpur' });
 		const frame = await tab.next(f => f.type === 'user.settings-changed');
-		expect(frame.payload).toEqual({ userId: user.id, timeZone: 'Asia/Kuala_Lumpur', country: 'MY', name: 'Test User', greetings: {}, readReceipts: true });
+		expect(frame.payload).toEqual({ userId: user.id, timeZone: 'Asia/Kuala_Lumpur', country: 'MY', name: 'Test User', greetings: {}, readReceipts: true, typing: true });
 		expect((await owner.get('/api/me')).body.country).toBe('MY');
 
 		const both = await owner.patch('/api/me/settings', { timeZone: 'Asia/Singapore', country: 'SG' });

@@ -37,7 +37,7 @@ describe.each(await databaseTargets())('a tenant edits its greeting sets (%s)', 
 		];
 		expect(saved.body).toMatchObject({ timeZone: 'Asia/Kuala_Lumpur', greetings: { en: sorted } });
 		const frame = await tab.next(f => f.type === 'user.settings-changed');
-		expect(frame.payload).toEqual({ userId: user.id, timeZone: 'Asia/Kuala_Lumpur', country: null, name: 'Test User', greetings: { en: sorted }, readReceipts: true });
+		expect(frame.payload).toEqual({ userId: user.id, timeZone: 'Asia/Kuala_Lumpur', country: null, name: 'Test User', greetings: { en: sorted }, readReceipts: true, typing: true });
 		expect((await owner.get('/api/me')).body.greetings).toEqual({ en: sorted });
 
 		const malay = [{ fromHour: 0, text: 'Salam {name},' }];

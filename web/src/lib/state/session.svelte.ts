@@ -62,6 +62,11 @@ class Session {
 		this.user = await updateSettings({ readReceipts });
 	}
 
+	/** Whether numbers show "typing…" before each message. */
+	async setTyping(typing: boolean): Promise<void> {
+		this.user = await updateSettings({ typing });
+	}
+
 	/** The tenant's own set for one language; null goes back to the shipped set. */
 	async setGreetings(language: GreetingLanguage, set: GreetingEntry[] | null): Promise<void> {
 		this.user = await updateSettings({ greetings: { [language]: set } });
@@ -70,10 +75,10 @@ class Session {
 
 export const session = new Session();
 
-subscribe('user.settings-changed', ({ userId, timeZone, country, name, greetings, readReceipts }) => {
+subscribe('user.settings-changed', ({ userId, timeZone, country, name, greetings, readReceipts, typing }) => {
 	// Ids travel as JSON; compare as text so a numeric id would match too.
 	if (session.user && String(session.user.id) === String(userId)) {
-		session.user = { ...session.user, timeZone, country, name, greetings, readReceipts };
+		session.user = { ...session.user, timeZone, country, name, greetings, readReceipts, typing };
 	}
 });
 
