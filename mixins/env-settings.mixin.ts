@@ -57,6 +57,8 @@ export interface Env {
 	campaignTickMs: number;
 	/** A sequence step left half done this long ago was left by a node that died. */
 	orphanAfterSeconds: number;
+	/** After a 463 (WhatsApp holds a number's new chats), how long they wait before one is tried. */
+	safetyTimelockPauseSeconds: number;
 	/** Largest image file accepted from an upload, before it is re-encoded. */
 	mediaUploadLimitBytes: number;
 	/** Largest image fetched from an address; the download stops there. */
@@ -134,6 +136,7 @@ export function readEnv(): Env {
 		dispatchPollMs: int('DISPATCH_POLL_MS', 2_000),
 		campaignTickMs: int('CAMPAIGN_TICK_MS', 1_000),
 		orphanAfterSeconds: Math.max(1, int('ORPHAN_AFTER_SECONDS', 60)),
+		safetyTimelockPauseSeconds: Math.max(1, int('SAFETY_TIMELOCK_PAUSE_S', 3_600)),
 		mediaUrlLimitBytes: int('MEDIA_URL_LIMIT_BYTES', 10 * 1024 * 1024),
 		mediaUrlTimeoutMs: int('MEDIA_URL_TIMEOUT_MS', 10_000),
 		mediaUrlAllowPrivate: flag('MEDIA_URL_ALLOW_PRIVATE') ?? false,

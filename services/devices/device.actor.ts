@@ -30,7 +30,8 @@ export interface ActorOptions {
 }
 
 /** How one send ended; `pending`: it certainly did not leave and may be sent later. */
-export type SendOutcome = { status: 'sent' } | { status: 'failed'; error: string } | { status: 'pending'; error: string };
+/** `code`: the error WhatsApp's server refused the message with (463: new chats are held for this number). */
+export type SendOutcome = { status: 'sent' } | { status: 'failed'; error: string; code?: string } | { status: 'pending'; error: string };
 
 /** A send with no answer for this long is given up as `interrupted` (it may have left; a receipt can still tell). */
 const SEND_TIMEOUT_MS = 30_000;
@@ -133,7 +134,8 @@ export class DeviceActor {
 				return { status: 'sent' };
 			} catch (err) {
 				if (err instanceof NotSentError) return { status: 'pending', error: err.message };
-				if (err instanceof NotOnWhatsAppError || err instanceof RefusedError) return { status: 'failed', error: err.message };
+				if (err instanceof RefusedError) return { status: 'failed', error: err.message, code: err.code };
+				if (err instanceof NotOnWhatsAppError) return { status: 'failed', error: err.message };
 				if ((err as Error).message === 'timeout') return { status: 'failed', error: `interrupted: WhatsApp did not answer within ${SEND_TIMEOUT_MS / 1000} s; not re-sent (retry it by hand)` };
 				return { status: 'failed', error: `WhatsApp refused the message: ${(err as Error).message}` };
 			} finally {

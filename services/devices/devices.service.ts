@@ -43,6 +43,7 @@ const DevicesService: DevicesSchema = {
 			backoffMaxMs: DEFAULT_ACTOR_OPTIONS.backoffMaxMs,
 			demo: env.demo,
 			dispatchPollMs: env.dispatchPollMs,
+			newChatPauseSeconds: env.safetyTimelockPauseSeconds,
 		})),
 	],
 
@@ -243,9 +244,16 @@ const DevicesService: DevicesSchema = {
 				prepare: message => this.preparation.prepare(message),
 				sent: (message, prepared, at) =>
 					this.inboxFeed.sent({ deviceId: message.deviceId, outboxId: message.id, waMessageId: prepared.outgoing.id, to: prepared.outgoing.to, source: message.source, text: prepared.outgoing.text, mediaId: prepared.mediaId, at }),
+				existingChat: async (deviceId, phone) =>
+					(
+						await this.db.execute<{ yes: boolean }[]>(
+							`select exists (select 1 from chats c join chat_messages m on m.chat_id = c.id where c.device_id = ? and c.phone = ? and not m.from_me) as yes`,
+							[deviceId, phone],
+						)
+					)[0]?.yes ?? false,
 				logger: this.logger,
 			},
-			{ ...DEFAULT_DISPATCH_OPTIONS, pollMs: settings.dispatchPollMs },
+			{ ...DEFAULT_DISPATCH_OPTIONS, pollMs: settings.dispatchPollMs, newChatPauseMs: settings.newChatPauseSeconds * 1000 },
 		);
 		this.host.start();
 		this.dispatcher.start();

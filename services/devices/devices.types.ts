@@ -30,6 +30,8 @@ export interface DevicesSettings {
 	demo: boolean;
 	/** Devices with nothing due look for messages again this often. */
 	dispatchPollMs: number;
+	/** After a 463, how long a number's new chats wait before one is tried (doubling on each repeat, up to a day). */
+	newChatPauseSeconds: number;
 }
 
 export interface DevicesMethods {

@@ -1,8 +1,9 @@
 import { URGENT_SOURCE } from '../messages/message.entity.ts';
 import type { ClaimRequest } from '../messages/messages.params.ts';
 import type { ClaimedMessage, Receipt as OutboxReceipt, SendResult } from '../messages/outbox.ts';
-import { CannotBeSentError, NotToBeSentError, type PreparedMessage } from '../messages/preparation.ts';
+import { lastingFailure, NotToBeSentError, type PreparedMessage } from '../messages/preparation.ts';
 import { capFreeAt, DAY_MS, gapMs, inQuietHours, type DevicePacing } from './pacing.ts';
+import { heldText, MAX_TYPING_MS, NEW_CHATS_HELD, nextNewChatPause, typingMs } from './sending-care.ts';
 import type { DeviceActor } from './device.actor.ts';
 import type { Receipt } from './whatsapp-driver.ts';
 
@@ -23,6 +24,8 @@ export interface DispatchDeps {
 	prepare(message: ClaimedMessage): Promise<PreparedMessage>;
 	/** A message left: what it said, for the inbox's copy of the chat. */
 	sent?(message: ClaimedMessage, prepared: PreparedMessage, at: Date): void;
+	/** Whether the contact (E.164) has written to the number: a chat WhatsApp lets go on while new chats are paused. */
+	existingChat?(deviceId: string, phone: string): Promise<boolean>;
 	logger: { warn(...args: unknown[]): void; error(...args: unknown[]): void };
 }
 
@@ -37,17 +40,14 @@ export interface DispatchOptions {
 	sweepMs: number;
 	/** Numbers show "typing…" before a message, within their pacing gap. */
 	typing: boolean;
+	/** After a 463 (WhatsApp holds the number's new chats), how long new chats wait before one is tried; doubles on each repeat, up to a day. */
+	newChatPauseMs: number;
 }
 
-export const DEFAULT_DISPATCH_OPTIONS: DispatchOptions = { pollMs: 2_000, claimBatch: 2_000, flushMs: 50, sweepMs: 30_000, typing: true };
+export const DEFAULT_DISPATCH_OPTIONS: DispatchOptions = { pollMs: 2_000, claimBatch: 2_000, flushMs: 50, sweepMs: 30_000, typing: true, newChatPauseMs: 3_600_000 };
 
-/** The longest a number shows "typing…" before a message. */
-export const MAX_TYPING_MS = 8_000;
 
-/** How long a person takes to type `text`: about 5 characters a second, at least 1.5 s, at most MAX_TYPING_MS. */
-export function typingMs(text: string): number {
-	return Math.min(MAX_TYPING_MS, Math.max(1_500, Math.round(text.length * 200)));
-}
+
 
 /** One device's queue state on this node. */
 interface Lane {
@@ -67,20 +67,12 @@ interface Lane {
 	wakes: number;
 	/** The send in progress, until its outcome is in the batch to record. */
 	sending?: Promise<void>;
-}
-
-/**
- * Whether a message that could not be prepared never can be: its text is too long, or a service
- * refused it for good (a 4xx: its image is gone). A service or the database out for a moment is not.
- */
-export function lastingFailure(err: unknown): boolean {
-	const { code, retryable } = err as { code?: unknown; retryable?: unknown };
-	// Moleculer marks "no such service right now" retryable, though its code is 404.
-	return err instanceof CannotBeSentError || (typeof code === 'number' && code >= 400 && code < 500 && retryable !== true);
+	/** WhatsApp answered 463: messages to contacts who never wrote wait until `until`; `pauseMs` doubles on each repeat. */
+	newChats?: { until: number; pauseMs: number };
 }
 
 /** How preparing and sending one message ended. */
-type Outcome = { status: 'sent'; gapMs: number; prepared: PreparedMessage } | { status: 'failed' | 'cancelled' | 'pending'; error: string };
+type Outcome = { status: 'sent'; gapMs: number; prepared: PreparedMessage } | { status: 'failed' | 'cancelled'; error: string; code?: string } | { status: 'pending'; error: string; notBefore?: number };
 
 /**
  * Sends the outbox's messages through this node's device actors (docs/architecture.md): one
@@ -305,6 +297,11 @@ export class Dispatcher {
 			if (err instanceof NotToBeSentError) return { status: 'cancelled', error };
 			return { status: lastingFailure(err) ? 'failed' : 'pending', error };
 		}
+		// While WhatsApp holds the number's new chats, a message to a contact who never wrote waits; chats the contact started go on.
+		const held = lane.newChats;
+		if (held && Date.now() < held.until && message.source !== URGENT_SOURCE && !(await this.deps.existingChat?.(message.deviceId, message.recipient).catch(() => false))) {
+			return { status: 'pending', error: heldText(held.until), notBefore: held.until };
+		}
 		// What is left of the gap: a moment idle, then "typing…" for about as long as a person would take (never longer than the gap).
 		const left = lane.gapUntil - Date.now();
 		if (left > 0 && this.options.typing && prepared.typing !== false && message.source !== URGENT_SOURCE) {
@@ -327,9 +324,19 @@ export class Dispatcher {
 	}
 
 	private async sendOne(lane: Lane, message: ClaimedMessage): Promise<void> {
-		const outcome = await this.attempt(lane, message);
+		let outcome = await this.attempt(lane, message);
 		const now = Date.now();
 		lane.busy = false;
+		if (outcome.status === 'failed' && outcome.code === NEW_CHATS_HELD) {
+			// Not failed: it waits with the number's other new chats, and the pause doubles if it was tried after one.
+			const pauseMs = nextNewChatPause(lane.newChats?.pauseMs, this.options.newChatPauseMs);
+			lane.newChats = { until: now + pauseMs, pauseMs };
+			this.deps.logger.warn(`Device ${message.deviceId}: WhatsApp holds its new chats (463); they wait ${Math.round(pauseMs / 60_000)} min.`);
+			outcome = { status: 'pending', error: heldText(lane.newChats.until), notBefore: lane.newChats.until };
+		} else if (outcome.status === 'sent' && lane.newChats && now >= lane.newChats.until) {
+			// The first new chat tried after the pause went through: the hold is over.
+			lane.newChats = undefined;
+		}
 		if (outcome.status === 'sent') {
 			// A reply counts towards the caps but neither waits for the gap nor makes the next message wait.
 			lane.sends.push(now);
@@ -339,7 +346,8 @@ export class Dispatcher {
 		} else if (outcome.status === 'pending') {
 			lane.idleUntil = now + this.options.pollMs;
 		}
-		this.results.push({ id: message.id, status: outcome.status, error: outcome.status === 'sent' ? null : outcome.error, at: new Date(now).toISOString() });
+		const notBefore = outcome.status === 'pending' && outcome.notBefore ? { notBefore: new Date(outcome.notBefore).toISOString() } : {};
+		this.results.push({ id: message.id, status: outcome.status, error: outcome.status === 'sent' ? null : outcome.error, at: new Date(now).toISOString(), ...notBefore });
 		this.scheduleFlush();
 		this.wake();
 	}

@@ -35,6 +35,8 @@ export interface SendResult {
 	status: 'sent' | 'failed' | 'cancelled' | 'pending';
 	error?: string | null;
 	at: string;
+	/** Back to `pending` but not before this time (ISO): the number holds it (new chats paused). */
+	notBefore?: string;
 }
 
 export interface Receipt {
@@ -175,11 +177,11 @@ export class Outbox {
 		if (results.length === 0) return Promise.resolve([]);
 		return this.settled(
 			`update messages m set status = r.status, error = r.error, claimed_node = case when r.status = 'pending' then null else m.claimed_node end,
-			   sent_at = case when r.status = 'sent' then r.at else m.sent_at end, updated_at = now()
-			 from jsonb_to_recordset(?::jsonb) as r(id uuid, status text, error text, at timestamptz)
+			   sent_at = case when r.status = 'sent' then r.at else m.sent_at end, not_before = coalesce(r.not_before, m.not_before), updated_at = now()
+			 from jsonb_to_recordset(?::jsonb) as r(id uuid, status text, error text, at timestamptz, not_before timestamptz)
 			 where m.id = r.id and m.status = 'sending' and m.claimed_node = ?
 			 returning m.*`,
-			[JSON.stringify(results.map(r => ({ id: r.id, status: r.status, error: r.error?.slice(0, 500) ?? null, at: r.at }))), nodeId],
+			[JSON.stringify(results.map(r => ({ id: r.id, status: r.status, error: r.error?.slice(0, 500) ?? null, at: r.at, not_before: r.notBefore ?? null }))), nodeId],
 			`where status <> 'pending'`,
 		);
 	}

@@ -48,6 +48,16 @@ export interface PreparedMessage {
 /** A message that must not go out any more (its lead opted out or was deleted, its source is gone). */
 export class NotToBeSentError extends Error {}
 
+/**
+ * Whether a message that could not be prepared never can be: its text is too long, or a service
+ * refused it for good (a 4xx: its image is gone). A service or the database out for a moment is not.
+ */
+export function lastingFailure(err: unknown): boolean {
+	const { code, retryable } = err as { code?: unknown; retryable?: unknown };
+	// Moleculer marks "no such service right now" retryable, though its code is 404.
+	return err instanceof CannotBeSentError || (typeof code === 'number' && code >= 400 && code < 500 && retryable !== true);
+}
+
 export interface PreparationDeps {
 	call<T>(action: string, params: object): Promise<T>;
 }

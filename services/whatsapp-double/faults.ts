@@ -15,6 +15,8 @@ export const REACH_OUT_TIMELOCKED = 463;
  */
 export class Faults {
 	private readonly rejections = new Map<string, number>();
+	/** `account|contact` pairs where the contact wrote to the account: a 463 (new chats held) spares them. */
+	private readonly wrote = new Set<string>();
 	private readonly silenced = new Set<string>();
 	private ackDelayMs = 0;
 
@@ -56,8 +58,18 @@ export class Faults {
 		this.rejections.delete(this.account(target).phone);
 	}
 
-	sendRejection(account: AccountRecord): number | undefined {
-		return this.rejections.get(account.phone);
+	/** The error a companion's message to `to` (a JID) is acked with: 463 only for a contact who never wrote to the account. */
+	sendRejection(account: AccountRecord, to?: string): number | undefined {
+		const code = this.rejections.get(account.phone);
+		if (code === REACH_OUT_TIMELOCKED && to && this.wrote.has(`${account.phone}|${to.split('@')[0]!.split(':')[0]}`)) return undefined;
+		return code;
+	}
+
+	/** A contact wrote to the account: from now on it is an existing chat. */
+	contactWrote(accountPhone: string, contactPhone: string, contactLid: string): void {
+		// Either is how a companion may address the contact.
+		this.wrote.add(`${accountPhone}|${contactPhone}`);
+		this.wrote.add(`${accountPhone}|${contactLid}`);
 	}
 
 	/** Hold every message ack for `ms` before sending it (0 to stop). */

@@ -49,7 +49,7 @@ export class Messaging {
 	async onMessage(connection: Connection, stanza: BinaryNode): Promise<void> {
 		const { account, companion } = connection;
 		if (!account || !companion) return;
-		const rejection = this.ctx.faults.sendRejection(account);
+		const rejection = this.ctx.faults.sendRejection(account, stanza.attrs.to);
 		this.ack(connection, stanza, rejection);
 		const known = this.ctx.directory.byJid(stanza.attrs.to) !== undefined;
 		this.ctx.events.push({ type: 'message.sent', device: connection.deviceJid!, to: stanza.attrs.to, id: stanza.attrs.id, error: rejection, undeliverable: !known || undefined });
@@ -148,6 +148,7 @@ export class Messaging {
 
 	/** A contact sends a message to every linked companion of an account, encrypted for each. */
 	async sendFromContact(contact: ContactRecord, account: AccountRecord, message: proto.IMessage, id = messageId()): Promise<string> {
+		this.ctx.faults.contactWrote(account.phone, contact.phone, String(contact.lid));
 		const from = contact.addressing === 'lid' ? lidJid(contact.lid) : pnJid(contact.phone);
 		const alt: Record<string, string> = contact.addressing === 'lid' ? { sender_pn: pnJid(contact.phone) } : { sender_lid: lidJid(contact.lid) };
 		const media: Record<string, string> = message.imageMessage ? { mediatype: 'image' } : {};

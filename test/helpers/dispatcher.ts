@@ -75,6 +75,6 @@ export function testDispatcher(actor: DeviceActor, queue: ClaimedMessage[], deps
 			logger: { warn: () => undefined, error: () => undefined },
 			...deps,
 		},
-		{ pollMs: 50, claimBatch: 10, flushMs: 10, sweepMs: 30_000, typing: false, ...options },
+		{ pollMs: 50, claimBatch: 10, flushMs: 10, sweepMs: 30_000, typing: false, newChatPauseMs: 3_600_000, ...options },
 	);
 }
