@@ -69,6 +69,8 @@ interface Lane {
 	sending?: Promise<void>;
 	/** WhatsApp answered 463: messages to contacts who never wrote wait until `until`; `pauseMs` doubles on each repeat. */
 	newChats?: { until: number; pauseMs: number };
+	/** Its last message, until that outcome is written. */
+	unrecorded?: string;
 }
 
 /** How preparing and sending one message ended. */
@@ -221,8 +223,9 @@ export class Dispatcher {
 
 	/** Whether the number's gap, quiet hours or caps hold it now (remembering until when, so the loop sleeps until then). */
 	private paced(lane: Lane, now: number): boolean {
-		// Claimed a little before its gap ends, so the number can spend the rest of the gap typing it.
-		if (lane.gapUntil - (this.options.typing ? MAX_TYPING_MS : 0) > now || lane.heldUntil > now) return true;
+		// Claimed before its gap ends to type in the rest of it, once its last send is recorded (a dead node leaves one `sending`).
+		const early = this.options.typing && !lane.unrecorded ? MAX_TYPING_MS : 0;
+		if (lane.gapUntil - early > now || lane.heldUntil > now) return true;
 		if (inQuietHours(lane.pacing, now)) {
 			lane.heldUntil = now + 60_000;
 			return true;
@@ -313,11 +316,7 @@ export class Dispatcher {
 		return sent.status === 'sent' ? { status: 'sent', gapMs: gapMs(prepared, lane.pacing), prepared } : sent;
 	}
 
-	/**
-	 * Waits until the device's send in progress (if any) has ended and its outcome is written: a
-	 * node handing the device over calls it before releasing the lease, so the next holder never
-	 * finds that message still `sending` and takes it for one a dead node left.
-	 */
+	/** Waits for the device's send in progress to end and be recorded: a hand-over calls it before the lease goes, so the next holder never takes that message for one a dead node left. */
 	async quiesce(deviceId: string): Promise<void> {
 		await this.lanes.get(deviceId)?.sending?.catch(() => undefined);
 		await this.flush();
@@ -347,6 +346,7 @@ export class Dispatcher {
 			lane.idleUntil = now + this.options.pollMs;
 		}
 		const notBefore = outcome.status === 'pending' && outcome.notBefore ? { notBefore: new Date(outcome.notBefore).toISOString() } : {};
+		lane.unrecorded = message.id;
 		this.results.push({ id: message.id, status: outcome.status, error: outcome.status === 'sent' ? null : outcome.error, at: new Date(now).toISOString(), ...notBefore });
 		this.scheduleFlush();
 		this.wake();
@@ -374,6 +374,8 @@ export class Dispatcher {
 			if (results.length) {
 				try {
 					await this.deps.record(results);
+					const done = new Set(results.map(r => r.id));
+					for (const lane of this.lanes.values()) if (lane.unrecorded && done.has(lane.unrecorded)) lane.unrecorded = undefined;
 				} catch (err) {
 					this.deps.logger.warn(`Recording ${results.length} send outcomes failed (retrying): ${(err as Error).message}`);
 					this.results.unshift(...results);
