@@ -86,7 +86,7 @@ const AiCampaignsService: FleetServiceSchema<Settings, Methods, Locals> = {
 					const ids = [...this.dirty];
 					this.dirty.clear();
 					for (const id of ids) {
-						const campaign = await this.broker.call<{ user_id: string } | null, { id: string }>('ai-campaigns.owner', { id });
+						const [campaign] = await sqlOf(this.broker).execute<{ user_id: string }[]>(`select user_id from ai_campaigns where id = ?`, [id]);
 						const report = campaign && (await this.report(id));
 						if (!campaign || !report) continue;
 						void this.broker.broadcast<E.AiCampaignProgress>(E.AI_CAMPAIGN_PROGRESS, { userId: campaign.user_id, campaignId: id, report });
@@ -188,14 +188,6 @@ const AiCampaignsService: FleetServiceSchema<Settings, Methods, Locals> = {
 			record: own,
 			async handler(ctx: Context<P.IdParams>): Promise<P.AiCampaignReport> {
 				return (await this.report(ctx.params.id))!;
-			},
-		},
-
-		/** Whose campaign this is (for the progress push). Internal. */
-		owner: {
-			...internal,
-			async handler(ctx: Context<{ id: string }>) {
-				return (await sqlOf(this.broker).execute<{ user_id: string }[]>(`select user_id from ai_campaigns where id = ?`, [ctx.params.id]))[0] ?? null;
 			},
 		},
 

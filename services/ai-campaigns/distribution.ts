@@ -69,7 +69,7 @@ export interface Applied {
  * Failures that are the lead's own, not the number's: no WhatsApp account, a send interrupted by a
  * node's death (it may have arrived: it is not given to another number), the lead opted out or gone.
  */
-export const LEAD_FAILURE = `(?::text like 'not on WhatsApp%' or ?::text like 'interrupted%' or ?::text like 'cancelled: the lead%')`;
+export const leadFailure = (error: string | null) => /^(not on WhatsApp|interrupted|cancelled: the lead)/.test(error ?? '');
 
 const PENDING_MATCH = `l.user_id = ? and l.status = 'pending' and not l.opted_out
 	and (?::text is null or ${NICHE_MATCH.replace('niches', 'l.niches')})
@@ -195,7 +195,7 @@ export class Distribution {
 	 */
 	async apply(outcome: Outcome): Promise<Applied | undefined> {
 		const error = outcome.error ?? (outcome.status === 'cancelled' ? 'cancelled' : null);
-		const ownFailure = outcome.status !== 'sent' && (await this.db.execute<{ own: boolean }[]>(`select ${LEAD_FAILURE} as own`, [error, error, error]))[0]!.own;
+		const ownFailure = outcome.status !== 'sent' && leadFailure(error);
 		const status = outcome.status === 'sent' ? 'sent' : ownFailure ? 'failed' : 'returned';
 		const [row] = await this.db.execute<{ campaign_id: string; lead_id: string; device_id: string }[]>(
 			`update ai_assignments set status = ?, error = ?, updated_at = now() where id = ? and status = 'assigned' returning campaign_id, lead_id, device_id`,

@@ -2,6 +2,7 @@ import type { ServiceSchema } from 'moleculer';
 import { asSchema } from '../../mixins/service-schema.ts';
 import DevicesService from '../../services/devices/devices.service.ts';
 import type { DeviceDto, DeviceStatus } from '../../services/devices/devices.params.ts';
+import { preferredNode } from '../../services/devices/leases.ts';
 import GatewayService from '../../services/gateway/gateway.service.ts';
 import UsersService from '../../services/users/users.service.ts';
 import { afterAll, beforeAll } from 'vitest';
@@ -79,4 +80,15 @@ export function deviceTestbed(options: { postgres?: boolean; devices?: Record<st
 		await bed.double.stop();
 	});
 	return bed;
+}
+
+/**
+ * Waits until every one of `ids` is online on its preferred node among `nodes`: placement has
+ * settled, so no number moves between nodes while a test sends (usable in a beforeAll, unlike expect.poll).
+ */
+export async function untilPlacementSettled(client: Client, ids: string[], nodes: string[], timeoutMs = 30_000): Promise<void> {
+	const settled = async () => (await Promise.all(ids.map(async id => (await client.get<DeviceDto & { node: string | null }>(`/api/devices/${id}`)).body))).every((d, i) => d.status === 'online' && d.node === preferredNode(ids[i]!, nodes));
+	for (const deadline = Date.now() + timeoutMs; !(await settled()); await new Promise(resolve => setTimeout(resolve, 200))) {
+		if (Date.now() > deadline) throw new Error(`placement did not settle within ${timeoutMs / 1000} s`);
+	}
 }

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AiCampaignReport } from '../../../services/ai-campaigns/ai-campaigns.params.ts';
-import { preferredNode } from '../../../services/devices/leases.ts';
 import { WhatsAppDouble, type Contact } from '../../../services/whatsapp-double/index.ts';
 import { CAMPAIGN_NODE_SERVICES, NO_PACING } from '../../helpers/campaigns.ts';
 import { postgresDatabase, type TestDatabase } from '../../helpers/databases.ts';
-import { linkDevice, testDeviceSettings } from '../../helpers/devices.ts';
+import { linkDevice, testDeviceSettings, untilPlacementSettled } from '../../helpers/devices.ts';
 import { Client } from '../../helpers/http.ts';
 import { startNode, type TestNode } from '../../helpers/node.ts';
 
@@ -38,10 +37,7 @@ describe('two nodes running the same AI campaign at once make one set of assignm
 			shops.push(id);
 		}
 		// Placement has settled once each number is online on its preferred node: nothing moves while the leads go out.
-		const settled = async () => (await Promise.all(shops.map(async id => (await client.get(`/api/devices/${id}`)).body))).every((d, i) => d.status === 'online' && d.node === preferredNode(shops[i]!, ['node-a', 'node-b']));
-		for (const deadline = Date.now() + 30_000; !(await settled()); await new Promise(resolve => setTimeout(resolve, 200))) {
-			if (Date.now() > deadline) throw new Error('placement did not settle within 30 s');
-		}
+		await untilPlacementSettled(client, shops, ['node-a', 'node-b']);
 		for (let i = 0; i < 10; i++) contacts.push(double.addContact({ name: `Pool ${String.fromCharCode(65 + i)}`, phone: `601234700${String(i).padStart(2, '0')}` }));
 	});
 	afterAll(async () => {

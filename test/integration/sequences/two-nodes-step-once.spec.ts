@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { preferredNode } from '../../../services/devices/leases.ts';
 import { WhatsAppDouble, type Contact } from '../../../services/whatsapp-double/index.ts';
 import { CAMPAIGN_NODE_SERVICES, NO_PACING } from '../../helpers/campaigns.ts';
 import { postgresDatabase, type TestDatabase } from '../../helpers/databases.ts';
-import { linkDevice, testDeviceSettings } from '../../helpers/devices.ts';
+import { linkDevice, testDeviceSettings, untilPlacementSettled } from '../../helpers/devices.ts';
 import { Client } from '../../helpers/http.ts';
 import { startNode, type TestNode } from '../../helpers/node.ts';
 
@@ -39,10 +38,7 @@ describe('two nodes ticking the same sequences at once create each step once', (
 			expect((await client.patch(`/api/devices/${linked.id}`, { pacing: NO_PACING })).status).toBe(200);
 		}
 		// Placement has settled once each number is online on its preferred node: nothing moves while the steps go out.
-		const settled = async () => (await Promise.all(shops.map(async id => (await client.get(`/api/devices/${id}`)).body))).every((d, i) => d.status === 'online' && d.node === preferredNode(shops[i]!, NODES));
-		for (const deadline = Date.now() + 30_000; !(await settled()); await new Promise(resolve => setTimeout(resolve, 200))) {
-			if (Date.now() > deadline) throw new Error('placement did not settle within 30 s');
-		}
+		await untilPlacementSettled(client, shops, NODES);
 		for (let i = 0; i < 8; i++) contacts.push(double.addContact({ name: `Lead ${String.fromCharCode(65 + i)}`, phone: `601234560${String(i).padStart(2, '0')}` }));
 	});
 	afterAll(async () => {
